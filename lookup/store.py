@@ -1,0 +1,264 @@
+"""The columnar read store: exact, partial-plate, fingerprint, area and time-window search.
+
+Reads arrive in time-ordered batches (segments). Plate search uses an index of sorted
+runs (plate code, row id), built lazily and merged in tiers like a log-structured tree:
+an exact plate is one binary search per run; a prefix is a code range; other wildcard
+patterns are matched on each run's table of distinct plates. Retention is enforced at
+query time per owner, and ``purge`` drops expired rows from the index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from lookup.requests import ReadQuery
+from sim.plates import (
+    ALPHABET,
+    BASE,
+    PLATE_LEN,
+    PlateError,
+    decode_many,
+    decode_symbols,
+    encode,
+    normalise,
+    prefix_range,
+)
+from sim.records import READ_COLUMNS, Reads
+
+DAY_S = 86_400
+
+
+@dataclass
+class _Run:
+    plates: np.ndarray  # int64, sorted
+    rows: np.ndarray  # int64 global row ids, in plate order
+    _distinct: np.ndarray | None = None
+    _distinct_symbols: np.ndarray | None = None
+
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._distinct is None:
+            first = np.ones(len(self.plates), bool)
+            first[1:] = self.plates[1:] != self.plates[:-1]
+            self._distinct = self.plates[first]
+            self._distinct_symbols = decode_symbols(self._distinct)
+        return self._distinct, self._distinct_symbols
+
+
+class PatternError(ValueError):
+    """A partial-plate pattern that cannot be searched."""
+
+
+def parse_pattern(pattern: str) -> tuple[str, np.ndarray | None, re.Pattern | None]:
+    """(known prefix, fixed-length symbol template or None, regex or None) of a pattern.
+
+    ``?`` stands for one character, ``*`` for any run of characters (possibly none).
+    """
+    text = normalise(pattern)
+    if not text or len(text.replace("*", "")) > PLATE_LEN:
+        raise PatternError(f"plate pattern {pattern!r}: needs 1 to {PLATE_LEN} characters")
+    bad = [c for c in text if c not in ALPHABET and c not in "?*"]
+    if bad:
+        raise PatternError(f"plate pattern {pattern!r}: {bad[0]!r} is not a letter, digit, '?' or '*'")
+    prefix = re.match(r"[^?*]*", text).group(0)
+    if "*" in text:
+        regex = re.compile("".join("." if c == "?" else ".*" if c == "*" else c for c in text))
+        return prefix, None, regex
+    template = np.full(PLATE_LEN, 255, np.int16)  # 255 = any
+    for k, c in enumerate(text):
+        if c != "?":
+            template[k] = ALPHABET.index(c) + 1
+    template[len(text):] = 0  # exact length: the rest is padding
+    return prefix, template, None
+
+
+class ReadStore:
+    """Reads for search, with per-owner retention. ``retention_days[o]`` for owner index o."""
+
+    def __init__(self, retention_days: np.ndarray):
+        self.retention_s = np.asarray(retention_days, dtype=np.float64) * DAY_S
+        self._segments: list[Reads] = []
+        self._bases: list[int] = []
+        self._tmin: list[int] = []
+        self._tmax: list[int] = []
+        self._runs: list[_Run] = []
+        self._indexed_segments = 0
+        self._purged_at_s = -np.inf
+        self.rows = 0
+
+    # -- writing ----------------------------------------------------------------------
+    def append(self, reads: Reads) -> None:
+        """Add a batch; rows must not be older than the previous batch's newest row."""
+        if not len(reads):
+            return
+        if self._tmax and int(reads.time_s.min()) < self._tmax[-1] - 2 * 3600:
+            raise ValueError("read batches must arrive in time order (at most two hours late)")
+        self._segments.append(reads)
+        self._bases.append(self.rows)
+        self._tmin.append(int(reads.time_s.min()))
+        self._tmax.append(int(reads.time_s.max()))
+        self.rows += len(reads)
+
+    def _index_pending(self) -> None:
+        if self._indexed_segments == len(self._segments):
+            return
+        new = range(self._indexed_segments, len(self._segments))
+        plates = np.concatenate([self._segments[i].plate for i in new])
+        rows = np.concatenate([np.arange(self._bases[i], self._bases[i] + len(self._segments[i])) for i in new])
+        order = np.argsort(plates, kind="stable")
+        self._runs.append(_Run(plates[order], rows[order]))
+        self._indexed_segments = len(self._segments)
+        while len(self._runs) >= 2 and len(self._runs[-2].plates) <= 2 * len(self._runs[-1].plates):
+            b, a = self._runs.pop(), self._runs.pop()
+            plates = np.concatenate([a.plates, b.plates])
+            rows = np.concatenate([a.rows, b.rows])
+            order = np.lexsort((rows, plates))
+            self._runs.append(_Run(plates[order], rows[order]))
+
+    def purge(self, now_s: int) -> int:
+        """Drop rows past their owner's retention from the index; returns rows dropped.
+
+        After a purge, searches never return those rows again, whatever time they state.
+        Rows not yet indexed are filtered at query time instead (see ``find``).
+        """
+        self._purged_at_s = max(self._purged_at_s, now_s)
+        if not self._tmin or self._tmin[0] >= now_s - self.retention_s.min():
+            return 0  # nothing can have expired yet
+        dropped = 0
+        for run in self._runs:
+            t = self.column("time_s", run.rows)
+            keep = t >= now_s - self.retention_s[self.column("owner", run.rows)]
+            dropped += int((~keep).sum())
+            if not keep.all():
+                run.plates, run.rows = run.plates[keep], run.rows[keep]
+                run._distinct = run._distinct_symbols = None
+        return dropped
+
+    # -- reading ----------------------------------------------------------------------
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Values of one column at global row ids (any order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty(len(rows), dtype=READ_COLUMNS[name])
+        if not len(rows):
+            return out
+        seg = np.searchsorted(np.asarray(self._bases), rows, side="right") - 1
+        for s in np.unique(seg):
+            m = seg == s
+            out[m] = getattr(self._segments[s], name)[rows[m] - self._bases[s]]
+        return out
+
+    def reads(self, rows: np.ndarray) -> Reads:
+        return Reads(**{name: self.column(name, rows) for name in READ_COLUMNS})
+
+    def _plate_candidates(self, query: ReadQuery) -> np.ndarray | None:
+        """Row ids matching the plate part of a query, or None if it has none."""
+        if query.plate is None and query.plate_pattern is None:
+            return None
+        self._index_pending()
+        found: list[np.ndarray] = []
+        if query.plate is not None:
+            try:
+                code = encode(query.plate)
+            except PlateError:
+                return np.empty(0, np.int64)
+            for run in self._runs:
+                lo, hi = np.searchsorted(run.plates, [code, code + 1])
+                found.append(run.rows[lo:hi])
+        else:
+            prefix, template, regex = parse_pattern(query.plate_pattern)
+            lo_code, hi_code = prefix_range(prefix)
+            for run in self._runs:
+                distinct, symbols = run.distinct()
+                a, b = np.searchsorted(distinct, [lo_code, hi_code])
+                if template is not None:
+                    sym = symbols[a:b].astype(np.int16)
+                    ok = ((sym == template) | ((template == 255) & (sym != 0))).all(axis=1)
+                    codes = distinct[a:b][ok]
+                else:
+                    texts = decode_many(distinct[a:b])
+                    codes = distinct[a:b][[regex.fullmatch(t) is not None for t in texts]]
+                starts = np.searchsorted(run.plates, codes, side="left")
+                ends = np.searchsorted(run.plates, codes, side="right")
+                found.extend(run.rows[s:e] for s, e in zip(starts, ends, strict=True))
+        return np.concatenate(found) if found else np.empty(0, np.int64)
+
+    def _window_rows(self, start_s: float, end_s: float) -> np.ndarray:
+        """Row ids with start_s <= time_s < end_s, using the segments' time order."""
+        parts = []
+        for s, seg in enumerate(self._segments):
+            if self._tmax[s] < start_s or self._tmin[s] >= end_s:
+                continue
+            lo, hi = np.searchsorted(seg.time_s, [start_s, end_s])
+            parts.append(np.arange(self._bases[s] + lo, self._bases[s] + hi))
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def find(self, query: ReadQuery, owners: np.ndarray | None = None, now_s: float | None = None) -> np.ndarray:
+        """Sorted row ids of retained reads matching ``query`` in the ``owners``' networks.
+
+        ``now_s`` is the search time: reads newer than it, or older than their owner's
+        retention at that time, are not returned.
+        """
+        start = -np.inf if query.start_s is None else query.start_s
+        end = np.inf if query.end_s is None else query.end_s
+        if now_s is not None:
+            end = min(end, now_s + 1)
+        rows = self._plate_candidates(query)
+        if rows is None:
+            rows = self._window_rows(start, end)
+        else:
+            t = self.column("time_s", rows)
+            rows = rows[(t >= start) & (t < end)]
+        if not len(rows):
+            return rows
+        keep = np.ones(len(rows), bool)
+        owner = self.column("owner", rows)
+        if owners is not None:
+            keep &= np.isin(owner, owners)
+        retention_now = self._purged_at_s if now_s is None else max(now_s, self._purged_at_s)
+        if retention_now > -np.inf:
+            keep &= self.column("time_s", rows) >= retention_now - self.retention_s[owner]
+        if query.cameras is not None:
+            keep &= np.isin(self.column("camera", rows), np.asarray(query.cameras, dtype=np.int64))
+        for attr in ("make", "colour", "body"):
+            value = getattr(query, attr)
+            if value is not None:
+                keep &= self.column(attr, rows) == value
+        return np.sort(rows[keep])
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+def brute_force_find(reads: Reads, query: ReadQuery, owners: np.ndarray | None, now_s: float | None,
+                     retention_s: np.ndarray) -> np.ndarray:
+    """Reference implementation by full scan (tests compare ``ReadStore.find`` with it)."""
+    keep = np.ones(len(reads), bool)
+    if query.plate is not None:
+        try:
+            keep &= reads.plate == encode(query.plate)
+        except PlateError:
+            return np.empty(0, np.int64)
+    if query.plate_pattern is not None:
+        _, _, _ = parse_pattern(query.plate_pattern)
+        regex = re.compile("".join("." if c == "?" else ".*" if c == "*" else c for c in normalise(query.plate_pattern)))
+        texts = decode_many(reads.plate)
+        keep &= np.array([regex.fullmatch(t) is not None for t in texts], bool)
+    if query.start_s is not None:
+        keep &= reads.time_s >= query.start_s
+    if query.end_s is not None:
+        keep &= reads.time_s < query.end_s
+    if now_s is not None:
+        keep &= (reads.time_s <= now_s) & (reads.time_s >= now_s - retention_s[reads.owner])
+    if owners is not None:
+        keep &= np.isin(reads.owner, owners)
+    if query.cameras is not None:
+        keep &= np.isin(reads.camera, np.asarray(query.cameras))
+    for attr in ("make", "colour", "body"):
+        if getattr(query, attr) is not None:
+            keep &= getattr(reads, attr) == getattr(query, attr)
+    return np.nonzero(keep)[0].astype(np.int64)
+
+
+__all__ = ["BASE", "PatternError", "ReadStore", "brute_force_find", "parse_pattern"]

@@ -1,0 +1,233 @@
+"""Scenario files: YAML, validated with pydantic at this edge, returned as ``ScenarioSpec``.
+
+Errors name the file, the line, the field path and the bad value; nothing here raises a
+bare traceback at a user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cameras.capture import CaptureSpec
+from scenarios.spec import CamerasSpec, ExtraCamera, NetworkSpec, OwnerSpec, ScenarioSpec
+from sim.population import PopulationSpec
+
+BUILTIN_DIR = "builtin"
+DEFAULT_SCENARIO = "bay-area"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded: the message says where and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OwnerModel(_Model):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="identifier, e.g. oakland-ca-pd")
+    name: str
+    kind: Literal["local", "sheriff", "state", "fusion", "federal", "out_of_state", "private"] = "local"
+    state: str = Field("CA", pattern=r"^[A-Z]{2}$")
+    jurisdiction: str | None = Field(None, description="road jurisdiction the owner polices")
+    cameras: int = Field(0, ge=0, le=100_000, description="synthetic cameras (without a locations file)")
+    retention_days: float = Field(30.0, gt=0, le=3650, description="Flock default 30 (FACTS.md)")
+    reads_per_camera_per_day: float | None = Field(None, gt=0, le=100_000)
+    calibrates: str | None = Field(None, description="home region whose population this owner's target sizes")
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    city_size_m: float | None = Field(None, ge=500, le=50_000, description="synthetic city width")
+
+
+class ExtraCameraModel(_Model):
+    id: str
+    owner: str
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    direction_deg: float | None = Field(None, ge=0, lt=360)
+
+
+class CaptureModel(_Model):
+    p_capture_day: float = Field(0.97, ge=0, le=1)
+    p_capture_night: float = Field(0.92, ge=0, le=1)
+    fast_speed_mps: float = Field(25.0, gt=0)
+    capture_loss_per_mps: float = Field(0.01, ge=0, le=1)
+    make_error: float = Field(0.06, ge=0, le=1)
+    colour_error: float = Field(0.10, ge=0, le=1)
+    body_error: float = Field(0.04, ge=0, le=1)
+
+
+class CamerasModel(_Model):
+    locations: str | None = Field(None, description="OpenStreetMap ALPR points (GeoJSON), relative to the file")
+    max_snap_m: float = Field(150.0, gt=0, le=5000)
+    operator_owners: dict[str, str] = Field(default_factory=dict, description="OSM operator name -> owner slug")
+    street_cameras_feed_city: list[str] = Field(default_factory=list)
+    extra: list[ExtraCameraModel] = Field(default_factory=list)
+    capture: CaptureModel = CaptureModel()
+    misread_model: str = "default"
+
+
+class NetworkModel(_Model):
+    builtin: Literal["bay-area", "cities"] | None = "bay-area"
+    geojson: str | None = None
+    street_spacing_m: float | None = Field(None, ge=100, le=2000)
+
+
+class PopulationModel(_Model):
+    commuter_share: float = Field(0.55, ge=0, le=1)
+    commute_skip_share: float = Field(0.12, ge=0, le=1)
+    other_trips_per_day: float = Field(1.3, ge=0, le=20)
+    through_trips_per_day: float = Field(1.0, ge=0, le=20)
+    trip_time_scale_s: float = Field(900.0, gt=0, le=86_400)
+    through_trip_time_scale_s: float = Field(3600.0, gt=0, le=86_400)
+    out_of_state_plate_share: float = Field(0.04, ge=0, le=1)
+    through_out_of_state_plate_share: float = Field(0.10, ge=0, le=1)
+
+
+class ScenarioModel(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    seed: int = Field(1, ge=0, lt=2**63)
+    days: float = Field(30.0, gt=0, le=366)
+    start: str = "2025-04-01T00:00:00"
+    timezone: str = "America/Los_Angeles"
+    batch_s: int = Field(3600, ge=60, le=86_400)
+    network: NetworkModel = NetworkModel()
+    owners: list[OwnerModel] = Field(min_length=1)
+    population: PopulationModel = PopulationModel()
+    cameras: CamerasModel = CamerasModel()
+    agencies: dict[str, Any] | None = Field(None, description="agencies, interest and channels (see README)")
+    policy: dict[str, Any] | str | None = Field(None, description="policy pack name or settings")
+
+    @field_validator("start")
+    @classmethod
+    def _iso_start(cls, value: str) -> str:
+        from datetime import datetime
+        datetime.fromisoformat(value)
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _unique_owners(cls, owners: list[OwnerModel]) -> list[OwnerModel]:
+        slugs = [o.slug for o in owners]
+        dup = sorted({s for s in slugs if slugs.count(s) > 1})
+        if dup:
+            raise ValueError(f"owner slug {dup[0]!r} appears more than once")
+        return owners
+
+
+def _line_map(text: str) -> dict[tuple, int]:
+    """Field path -> 1-based line, from YAML's node marks."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                lines[path + (key.value,)] = key.start_mark.line + 1
+                walk(value, path + (key.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _format_errors(exc: ValidationError, source: str, lines: dict[tuple, int]) -> str:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        line = next((lines[loc[:k]] for k in range(len(loc), -1, -1) if loc[:k] in lines), None)
+        where = f"{source}:{line}" if line else source
+        got = f" (got {err['input']!r})" if err["type"] != "missing" and not isinstance(err["input"], dict | list) else ""
+        out.append(f"{where}: {path}: {err['msg']}{got}")
+    return "\n".join(out)
+
+
+def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> ScenarioSpec:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ScenarioError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario file is a mapping of fields (name, owners, ...)")
+    try:
+        model = ScenarioModel.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(exc, source, _line_map(text))) from None
+    return to_spec(model, source, base_dir)
+
+
+def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
+    owners = tuple(OwnerSpec(**o.model_dump()) for o in m.owners)
+    slugs = {o.slug for o in owners}
+    cams = m.cameras
+    for i, extra in enumerate(cams.extra):
+        if extra.owner not in slugs:
+            raise ScenarioError(f"{source}: cameras.extra.{i}.owner: {extra.owner!r} is not an owner slug")
+    for name, slug in cams.operator_owners.items():
+        if slug not in slugs:
+            raise ScenarioError(f"{source}: cameras.operator_owners.{name}: {slug!r} is not an owner slug")
+    if m.network.builtin is None and m.network.geojson is None:
+        raise ScenarioError(f"{source}: network: name a builtin network or a geojson file")
+    extra_sections = {k: v for k, v in (("agencies", m.agencies), ("policy", m.policy)) if v is not None}
+    return ScenarioSpec(
+        name=m.name, description=m.description, seed=m.seed, days=m.days, start=m.start,
+        timezone=m.timezone, batch_s=m.batch_s,
+        network=NetworkSpec(**m.network.model_dump()),
+        owners=owners,
+        population=PopulationSpec(**m.population.model_dump()),
+        cameras=CamerasSpec(
+            locations=cams.locations, max_snap_m=cams.max_snap_m, operator_owners=dict(cams.operator_owners),
+            street_cameras_feed_city=tuple(cams.street_cameras_feed_city),
+            extra=tuple(ExtraCamera(e.id, e.owner, e.lon, e.lat, e.direction_deg) for e in cams.extra),
+            capture=CaptureSpec(**cams.capture.model_dump()), misread_model=cams.misread_model),
+        source=source, base_dir=base_dir, extra=extra_sections)
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("scenarios") / BUILTIN_DIR
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtin_text(name: str) -> str:
+    if name not in builtin_names():
+        raise ScenarioError(f"no built-in scenario {name!r}; built-in: {', '.join(builtin_names())}")
+    return (resources.files("scenarios") / BUILTIN_DIR / f"{name}.yaml").read_text()
+
+
+def load_scenario(name_or_path: str | None = None) -> ScenarioSpec:
+    """A built-in scenario by name, or a YAML file by path."""
+    name_or_path = name_or_path or DEFAULT_SCENARIO
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{path}: cannot read scenario file ({exc})") from None
+        return parse_scenario(text, str(path), str(path.resolve().parent))
+    return parse_scenario(builtin_text(name_or_path), f"<built-in {name_or_path}>", ".")
+
+
+def with_overrides(spec: ScenarioSpec, **changes: Any) -> ScenarioSpec:
+    """A copy with some top-level fields changed (``None`` values are ignored)."""
+    return dataclasses.replace(spec, **{k: v for k, v in changes.items() if v is not None})
+
+
+def json_schema() -> dict:
+    return ScenarioModel.model_json_schema()

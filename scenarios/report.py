@@ -1,0 +1,153 @@
+"""Metrics of the reads and the report files: report.json, report.md, reads and cameras.
+
+Metrics are pure functions of ``RunRecords`` (plus the world's description); they never
+touch the clock or the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scenarios.builder import World
+from sim.plates import STATES, decode_symbols
+from sim.records import READ_COLUMNS, Reads, RunRecords
+
+_SYMBOL_BYTES = np.frombuffer(b"\0" + b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+
+
+def _quantiles(values: np.ndarray) -> dict[str, float]:
+    if not len(values):
+        return {"median": 0.0, "p10": 0.0, "p90": 0.0}
+    p10, p50, p90 = np.percentile(values, [10, 50, 90])
+    return {"median": round(float(p50), 2), "p10": round(float(p10), 2), "p90": round(float(p90), 2)}
+
+
+def reads_metrics(records: RunRecords) -> dict:
+    reads = records.reads
+    per_camera = np.bincount(reads.camera, minlength=len(records.cameras)) / records.days
+    misread = reads.plate != records.vehicles.plate[reads.vehicle]
+    by_owner = np.bincount(reads.owner, minlength=len(records.owners))
+    owner_stats = {}
+    for o, slug in enumerate(records.owners):
+        cams = records.cameras.owner == o
+        owner_stats[slug] = {"cameras": int(cams.sum()), "per_camera_per_day": _quantiles(per_camera[cams])}
+    return {
+        "total": int(len(reads)),
+        "cameras": int(len(records.cameras)),
+        "per_camera_per_day": _quantiles(per_camera),
+        "misread_rate": round(float(misread.mean()) if len(reads) else 0.0, 5),
+        "no_read_rate": round(records.no_reads / max(records.no_reads + len(reads), 1), 5),
+        "by_owner": {slug: int(by_owner[o]) for o, slug in enumerate(records.owners)},
+        "owners": owner_stats,
+        "distinct_vehicles": int(len(np.unique(reads.vehicle))),
+        "vehicles": int(len(records.vehicles)),
+    }
+
+
+def build_report(world: World, records: RunRecords, timings_s: dict[str, float] | None = None) -> dict:
+    spec = world.spec
+    return {
+        "scenario": spec.name,
+        "seed": records.seed,
+        "days": records.days,
+        "records_sha256": records.records_sha256,
+        "reads": reads_metrics(records),
+        "world": {
+            "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
+            "zones": world.net.n_zones, "calibration": world.calibration,
+            **({"camera_import": world.camera_import} if world.camera_import else {}),
+        },
+        **({"timings_s": {k: round(v, 3) for k, v in timings_s.items()}} if timings_s else {}),
+    }
+
+
+def render_markdown(report: dict) -> str:
+    r = report["reads"]
+    lines = [
+        f"# alprsim run: {report['scenario']}",
+        "",
+        f"Seed {report['seed']}, {report['days']:g} days. Records hash `{report['records_sha256'][:16]}…`.",
+        "",
+        "## Reads",
+        "",
+        f"- {r['total']:,} reads from {r['cameras']:,} cameras; {r['distinct_vehicles']:,} of "
+        f"{r['vehicles']:,} vehicles were read at least once.",
+        f"- Reads per camera per day: median {r['per_camera_per_day']['median']:,.0f} "
+        f"(p10 {r['per_camera_per_day']['p10']:,.0f}, p90 {r['per_camera_per_day']['p90']:,.0f}).",
+        f"- Misread rate {r['misread_rate']:.1%}; no-read rate {r['no_read_rate']:.1%}.",
+        "",
+        "| owner | cameras | reads | median reads/camera/day |",
+        "|---|---:|---:|---:|",
+    ]
+    for slug, stats in r["owners"].items():
+        lines.append(f"| {slug} | {stats['cameras']:,} | {r['by_owner'][slug]:,} | "
+                     f"{stats['per_camera_per_day']['median']:,.0f} |")
+    for key in ("leakage_markdown",):
+        if key in report:
+            lines += ["", report[key]]
+    return "\n".join(lines) + "\n"
+
+
+def plate_text_array(codes: np.ndarray) -> np.ndarray:
+    """Plate codes as a numpy bytes array (no Python loop), for writing files."""
+    return _SYMBOL_BYTES[decode_symbols(codes)].view("S8").ravel()
+
+
+def write_reads_parquet(reads: Reads, records: RunRecords, path: Path, chunk_rows: int = 2_000_000) -> None:
+    """Reads with readable plate text and camera ids, written in row groups."""
+    camera_ids = pa.array(records.cameras.camera_id)
+    states = pa.array(STATES)
+    schema = None
+    writer = None
+    try:
+        for lo in range(0, max(len(reads), 1), chunk_rows):
+            part = reads.take(slice(lo, lo + chunk_rows))
+            cols = {name: pa.array(getattr(part, name)) for name in READ_COLUMNS}
+            cols["plate_text"] = pa.array(plate_text_array(part.plate), type=pa.binary()).cast(pa.string())
+            cols["camera_id"] = camera_ids.take(pa.array(part.camera))
+            cols["plate_state_code"] = states.take(pa.array(part.plate_state))
+            table = pa.table(cols)
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(path, schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict, reads_format: str = "parquet") -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out_dir / "report.md").write_text(render_markdown(report))
+    written += [out_dir / "report.json", out_dir / "report.md"]
+    cams = records.cameras
+    with open(out_dir / "cameras.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["camera_id", "owner", "lon", "lat", "both_directions"])
+        for i in range(len(cams)):
+            w.writerow([cams.camera_id[i], records.owners[cams.owner[i]], f"{cams.lon[i]:.6f}", f"{cams.lat[i]:.6f}",
+                        bool(cams.both_directions[i])])
+    written.append(out_dir / "cameras.csv")
+    if reads_format == "parquet":
+        write_reads_parquet(records.reads, records, out_dir / "reads.parquet")
+        written.append(out_dir / "reads.parquet")
+    elif reads_format == "csv":
+        path = out_dir / "reads.csv"
+        reads = records.reads
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow([*READ_COLUMNS, "plate_text"])
+            text = plate_text_array(reads.plate)
+            cols = [getattr(reads, n) for n in READ_COLUMNS]
+            for i in range(len(reads)):
+                w.writerow([c[i] for c in cols] + [text[i].decode()])
+        written.append(path)
+    return written

@@ -1,0 +1,114 @@
+"""One run: simpy drives the clock; traffic arrives in numpy batches, never one read at a time.
+
+The traffic process draws a day of passes at each day's start, then every ``batch_s``
+hands one time slice through capture into the read store. Other processes (agencies,
+retention purges, audits) share the same environment and see the store as it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from cameras.capture import capture
+from lookup.store import ReadStore
+from scenarios.builder import World
+from sim.random_streams import RandomStreams
+from sim.records import READ_COLUMNS, Passes, Reads, RecordsHasher, RunRecords
+from sim.traffic import DAY_S, day_passes
+
+Process = Callable[[simpy.Environment, "RunContext"], Generator]
+
+
+@dataclass
+class RunContext:
+    """What processes of one run share: the world, the clock's store, streams, and tallies."""
+
+    world: World
+    streams: RandomStreams
+    store: ReadStore
+    days: float
+    hasher: RecordsHasher = field(default_factory=RecordsHasher)
+    chunks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in READ_COLUMNS})
+    passes: int = 0
+    no_reads: int = 0
+    extra: dict = field(default_factory=dict)  # tables later stages add (searches, audit, ...)
+
+    def emit(self, reads: Reads) -> None:
+        self.store.append(reads)
+        self.hasher.update(reads)
+        for name, arr in reads.columns().items():
+            self.chunks[name].append(arr)
+
+
+def traffic_process(env: simpy.Environment, ctx: RunContext,
+                    on_batch: Callable[[int, int], None] | None = None) -> Generator:
+    world, end_s = ctx.world, ctx.days * DAY_S
+    batch_s = world.spec.batch_s
+    carry: Passes | None = None
+    for day in range(int(np.ceil(ctx.days))):
+        passes = day_passes(world.traffic, day, ctx.streams)
+        if carry is not None and len(carry):
+            merged = Passes.concat([carry, passes])
+            passes = merged.take(np.argsort(merged.time_s, kind="stable"))
+        day_end = (day + 1) * DAY_S
+        for t0 in range(day * DAY_S, day_end, batch_s):
+            if t0 >= end_s:
+                return
+            lo = 0 if t0 == day * DAY_S else np.searchsorted(passes.time_s, t0)
+            hi = np.searchsorted(passes.time_s, min(t0 + batch_s, end_s))
+            batch = passes.take(slice(lo, hi))
+            result = capture(batch, world.cameras, world.traffic.vehicles, world.capture, world.misread,
+                             ctx.streams, world.start_local_hour)
+            keep = result.reads.time_s >= 0  # trips of the evening before the start
+            ctx.emit(result.reads.take(keep) if not keep.all() else result.reads)
+            ctx.passes += result.passes
+            ctx.no_reads += result.no_reads
+            if on_batch:
+                on_batch(t0 + batch_s, ctx.hasher.rows)
+            yield env.timeout(batch_s)
+        carry = passes.take(slice(np.searchsorted(passes.time_s, day_end), None))
+
+
+def retention_process(env: simpy.Environment, ctx: RunContext) -> Generator:
+    """Once a day, drop reads past their owner's retention from the service's index."""
+    while True:
+        yield env.timeout(DAY_S)
+        ctx.store.purge(int(env.now))
+
+
+def run_world(world: World, days: float | None = None, processes: Iterable[Process] = (),
+              on_batch: Callable[[int, int], None] | None = None) -> RunRecords:
+    """Run the world for ``days`` with its traffic, retention and any extra processes.
+
+    The world's seed (``world.spec.seed``) drives everything: one seed per run.
+    """
+    seed = world.spec.seed
+    days = world.spec.days if days is None else days
+    streams = RandomStreams(seed)
+    ctx = RunContext(world, streams, ReadStore(world.retention_days), days)
+    env = simpy.Environment()
+    env.process(traffic_process(env, ctx, on_batch))
+    env.process(retention_process(env, ctx))
+    for proc in processes:
+        env.process(proc(env, ctx))
+    env.run(until=days * DAY_S)
+    return finish(ctx, seed, days)
+
+
+def finish(ctx: RunContext, seed: int, days: float) -> RunRecords:
+    """Assemble the records, column by column so that peak memory stays near one copy."""
+    digest = ctx.hasher.hexdigest()
+    ctx.store = None  # the store's segments share the chunks' arrays; let them go
+    columns = {}
+    for name in READ_COLUMNS:
+        parts = ctx.chunks.pop(name)
+        columns[name] = np.concatenate(parts) if parts else np.empty(0, READ_COLUMNS[name])
+        del parts
+    world = ctx.world
+    return RunRecords(seed=seed, days=days, owners=world.owners, cameras=world.cameras,
+                      vehicles=world.traffic.vehicles, reads=Reads(**columns), records_sha256=digest,
+                      no_reads=ctx.no_reads, passes=ctx.passes, extra=ctx.extra)

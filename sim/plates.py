@@ -1,0 +1,140 @@
+"""Plate text as integers, and plate formats per issuing state.
+
+A plate of up to ``PLATE_LEN`` characters over ``ALPHABET`` becomes one int64: base-37
+digits, left-aligned and padded with 0 on the right. The code preserves lexicographic
+order, so an exact search is a binary search and a known prefix is a range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PLATE_LEN = 8
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BASE = len(ALPHABET) + 1  # 0 is the padding symbol
+PAD = 0
+
+# byte value -> symbol index (0 = invalid/padding), for vectorised encoding
+_BYTE_TO_SYMBOL = np.zeros(256, dtype=np.int64)
+for _i, _c in enumerate(ALPHABET, start=1):
+    _BYTE_TO_SYMBOL[ord(_c)] = _i
+    _BYTE_TO_SYMBOL[ord(_c.lower())] = _i
+_VALID_BYTES = _BYTE_TO_SYMBOL > 0
+_SYMBOL_TO_BYTE = np.frombuffer(b" " + ALPHABET.encode(), dtype=np.uint8)
+_POWERS = BASE ** np.arange(PLATE_LEN - 1, -1, -1, dtype=np.int64)
+
+
+class PlateError(ValueError):
+    """A plate string that cannot be encoded."""
+
+
+def normalise(text: str) -> str:
+    """Upper-case a plate and drop spaces and dashes, as readers and officers write them."""
+    return "".join(ch for ch in text.upper() if ch not in " -·.")
+
+
+def encode(text: str) -> int:
+    """Encode one plate string; raises PlateError naming the bad value."""
+    plate = normalise(text)
+    if not 1 <= len(plate) <= PLATE_LEN:
+        raise PlateError(f"plate {text!r}: length must be 1 to {PLATE_LEN} characters")
+    bad = [ch for ch in plate if ch not in ALPHABET]
+    if bad:
+        raise PlateError(f"plate {text!r}: character {bad[0]!r} is not a letter or digit")
+    return int(encode_symbols(symbols_of(plate)[None, :])[0])
+
+
+def symbols_of(plate: str) -> np.ndarray:
+    """Symbol indices (uint8, length PLATE_LEN) of a normalised plate string."""
+    raw = np.frombuffer(plate.encode("ascii").ljust(PLATE_LEN, b"\0"), dtype=np.uint8)
+    return _BYTE_TO_SYMBOL[raw].astype(np.uint8)
+
+
+def encode_many(plates: list[str] | np.ndarray) -> np.ndarray:
+    """Vectorised encode of plate strings (already normalised) into int64 codes."""
+    raw = np.asarray(plates, dtype=f"S{PLATE_LEN}")
+    as_bytes = raw.view(np.uint8).reshape(len(raw), PLATE_LEN)
+    if not (_VALID_BYTES[as_bytes] | (as_bytes == 0)).all():
+        bad = next(p for p, row in zip(plates, as_bytes, strict=True)
+                   if not (_VALID_BYTES[row] | (row == 0)).all())
+        raise PlateError(f"plate {bad!r}: only letters and digits can be encoded")
+    return encode_symbols(_BYTE_TO_SYMBOL[as_bytes])
+
+
+def encode_symbols(symbols: np.ndarray) -> np.ndarray:
+    """(n, PLATE_LEN) symbol indices -> (n,) int64 codes."""
+    return symbols.astype(np.int64) @ _POWERS
+
+
+def decode_symbols(codes: np.ndarray) -> np.ndarray:
+    """(n,) int64 codes -> (n, PLATE_LEN) uint8 symbol indices."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return ((codes[:, None] // _POWERS[None, :]) % BASE).astype(np.uint8)
+
+
+def decode(code: int) -> str:
+    return decode_many(np.array([code], dtype=np.int64))[0]
+
+
+def decode_many(codes: np.ndarray) -> list[str]:
+    """Codes back to strings (a Python list: use for output, not in hot loops)."""
+    chars = _SYMBOL_TO_BYTE[decode_symbols(codes)]
+    return [row.tobytes().decode("ascii").rstrip() for row in chars]
+
+
+def prefix_range(prefix: str) -> tuple[int, int]:
+    """Half-open code range [lo, hi) of every plate starting with ``prefix``."""
+    plate = normalise(prefix)
+    if len(plate) > PLATE_LEN:
+        raise PlateError(f"prefix {prefix!r} is longer than {PLATE_LEN} characters")
+    lo = int(encode_symbols(symbols_of(plate)[None, :])[0]) if plate else 0
+    width = int(BASE ** (PLATE_LEN - len(plate)))
+    return lo, lo + width
+
+
+# ---------------------------------------------------------------------------
+# Formats: D digit, L letter, A letter or digit. Letters CA does not issue are left out.
+
+_LETTERS_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS_NO_IOQ = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class PlateFormat:
+    """One issuing state's standard passenger layout, e.g. California ``DLLLDDD``."""
+
+    state: str
+    pattern: str
+    letters: str = _LETTERS_NO_IOQ
+
+    def generate(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` plate codes of this format (duplicates possible; callers dedupe)."""
+        symbols = np.zeros((n, PLATE_LEN), dtype=np.uint8)
+        letter_symbols = np.array([ALPHABET.index(c) + 1 for c in self.letters], dtype=np.uint8)
+        for k, slot in enumerate(self.pattern):
+            if slot == "D":
+                symbols[:, k] = rng.integers(1, 11, size=n, dtype=np.uint8)
+            elif slot == "L":
+                symbols[:, k] = letter_symbols[rng.integers(0, len(letter_symbols), size=n)]
+            elif slot == "A":
+                symbols[:, k] = rng.integers(1, BASE, size=n, dtype=np.uint8)
+            else:
+                symbols[:, k] = ALPHABET.index(slot) + 1  # literal character
+        return encode_symbols(symbols)
+
+
+# Standard passenger formats (public DMV descriptions); the first is California's.
+PLATE_FORMATS: dict[str, PlateFormat] = {
+    "CA": PlateFormat("CA", "DLLLDDD"),
+    "NV": PlateFormat("NV", "DDDLDDD", _LETTERS_ALL),
+    "OR": PlateFormat("OR", "DDDLLL", _LETTERS_ALL),
+    "AZ": PlateFormat("AZ", "LLLDDDD", _LETTERS_ALL),
+    "TX": PlateFormat("TX", "LLLDDDD", _LETTERS_NO_IOQ),
+    "WA": PlateFormat("WA", "LLLDDDD", _LETTERS_ALL),
+    "GA": PlateFormat("GA", "LLLDDDD", _LETTERS_ALL),
+    "FL": PlateFormat("FL", "LLLLDD", _LETTERS_ALL),
+    "NY": PlateFormat("NY", "LLLDDDD", _LETTERS_ALL),
+}
+STATES: tuple[str, ...] = tuple(PLATE_FORMATS)

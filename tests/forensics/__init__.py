@@ -1,0 +1,1 @@
+"""Tests of the forensic tools for real audit logs and sharing lists."""
