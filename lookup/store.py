@@ -81,6 +81,7 @@ class ReadStore:
         self.retention_s = np.asarray(retention_days, dtype=np.float64) * DAY_S
         self._segments: list[Reads] = []
         self._bases: list[int] = []
+        self._bases_array = np.empty(0, np.int64)
         self._tmin: list[int] = []
         self._tmax: list[int] = []
         self._runs: list[_Run] = []
@@ -114,7 +115,9 @@ class ReadStore:
             b, a = self._runs.pop(), self._runs.pop()
             plates = np.concatenate([a.plates, b.plates])
             rows = np.concatenate([a.rows, b.rows])
-            order = np.lexsort((rows, plates))
+            # the older run's rows all precede the newer's: a stable sort on plates keeps
+            # rows ascending within a plate, and timsort merges two sorted runs in O(n)
+            order = np.argsort(plates, kind="stable")
             self._runs.append(_Run(plates[order], rows[order]))
 
     def purge(self, now_s: int) -> int:
@@ -143,10 +146,20 @@ class ReadStore:
         out = np.empty(len(rows), dtype=READ_COLUMNS[name])
         if not len(rows):
             return out
-        seg = np.searchsorted(np.asarray(self._bases), rows, side="right") - 1
-        for s in np.unique(seg):
-            m = seg == s
-            out[m] = getattr(self._segments[s], name)[rows[m] - self._bases[s]]
+        in_order = bool((rows[1:] >= rows[:-1]).all())
+        order = None if in_order else np.argsort(rows, kind="stable")
+        ordered = rows if order is None else rows[order]
+        if len(self._bases_array) != len(self._bases):
+            self._bases_array = np.asarray(self._bases, dtype=np.int64)
+        seg = np.searchsorted(self._bases_array, ordered, side="right") - 1
+        cuts = np.concatenate([[0], np.flatnonzero(np.diff(seg)) + 1, [len(ordered)]])
+        values = np.empty(len(rows), dtype=READ_COLUMNS[name])
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            s = seg[lo]
+            values[lo:hi] = getattr(self._segments[s], name)[ordered[lo:hi] - self._bases[s]]
+        if order is None:
+            return values
+        out[order] = values
         return out
 
     def reads(self, rows: np.ndarray) -> Reads:

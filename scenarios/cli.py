@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from scenarios.builder import build_world
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
+from scenarios.experiment import compare, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
     builtin_names,
@@ -23,8 +24,7 @@ from scenarios.files import (
     load_scenario,
     with_overrides,
 )
-from scenarios.report import build_report, write_outputs
-from scenarios.runner import run_world
+from scenarios.report import compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -49,6 +49,7 @@ def run(
     days: float | None = typer.Option(None, "--days", help="simulated days (default: the scenario's)"),
     out: Path = typer.Option(Path("alprsim-out"), "--out", help="output folder"),
     reads_format: str = typer.Option("parquet", "--reads-format", help="parquet, csv or none"),
+    policy: str | None = typer.Option(None, "--policy", help="policy pack or file (default: the scenario's)"),
 ) -> None:
     """Simulate a scenario and write report.json, report.md, cameras.csv and the reads."""
     if reads_format not in ("parquet", "csv", "none"):
@@ -71,9 +72,12 @@ def run(
             def on_batch(now_s: int, reads: int) -> None:
                 progress.update(task, completed=now_s, day=now_s / DAY_S, reads=reads)
 
-            records = run_world(world, on_batch=on_batch)
+            timings = {"build": t_build}
+            outcome = run_policy(world, scenario_policy(spec, policy), on_batch=on_batch, timings=timings)
         t_run = time.perf_counter() - t0 - t_build
-        report = build_report(world, records, {"build": t_build, "simulate": t_run})
+        timings["simulate"] = t_run
+        records, report = outcome.records, outcome.report
+        report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         written = write_outputs(out, world, records, report, reads_format)
     except ScenarioError as exc:
         fail(str(exc))
@@ -82,8 +86,36 @@ def run(
                   f"{spec.days:g} days; median {r['per_camera_per_day']['median']:,.0f} reads/camera/day; "
                   f"misread rate {r['misread_rate']:.1%}; built in {t_build:.1f}s, simulated in {t_run:.1f}s",
                   highlight=False)
+    if "leakage" in report:
+        fed, oos = report["leakage"]["federal"], report["leakage"]["out_of_state"]
+        console.print(f"policy {report['policy']}: federal {fed['reads_delivered']:,} reads delivered, "
+                      f"{fed['targets_located']}/{fed['targets']} targets located; out-of-state "
+                      f"{oos['reads_delivered']:,} reads; {report['cost']['legit_denied']:,} of "
+                      f"{report['cost']['legit_searches']:,} legitimate searches denied", highlight=False)
     console.print(f"records sha256 {report['records_sha256']}", highlight=False)
     console.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
+@app.command("compare")
+def compare_command(
+    scenario: str = typer.Argument("bay-area", help="built-in scenario name or YAML file"),
+    policies: list[str] = typer.Option(..., "--policy", help="a policy pack or file; repeat to compare"),
+    seed: int | None = typer.Option(None, "--seed"),
+    days: float | None = typer.Option(None, "--days"),
+    out: Path = typer.Option(Path("alprsim-out"), "--out", help="output folder"),
+) -> None:
+    """Run the same world, traffic and requests under each policy; write compare.json and compare.md."""
+    try:
+        spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
+        with console.status("comparing") as status:
+            reports = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"))
+    except ScenarioError as exc:
+        fail(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "compare.json").write_text(json.dumps(reports, indent=2) + "\n")
+    table = compare_markdown(reports)
+    (out / "compare.md").write_text(table)
+    typer.echo(table)
 
 
 @scenarios_app.command("list")

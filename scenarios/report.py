@@ -88,9 +88,67 @@ def render_markdown(report: dict) -> str:
     for slug, stats in r["owners"].items():
         lines.append(f"| {slug} | {stats['cameras']:,} | {r['by_owner'][slug]:,} | "
                      f"{stats['per_camera_per_day']['median']:,.0f} |")
-    for key in ("leakage_markdown",):
-        if key in report:
-            lines += ["", report[key]]
+    if "leakage" in report:
+        lines += ["", leakage_markdown(report)]
+    return "\n".join(lines) + "\n"
+
+
+def leakage_markdown(report: dict) -> str:
+    fed, oos = report["leakage"]["federal"], report["leakage"]["out_of_state"]
+    vis = report["visibility"]["federal_served_visible_in_audit"]
+    cost = report["cost"]
+    lines = [f"## Leakage under `{report['policy']}`", "",
+             f"Searches: {report['searches']['total']:,} "
+             + ", ".join(f"{k} {v:,}" for k, v in report["searches"]["by_true_beneficiary"].items()), "",
+             "| true beneficiary | searches served | reads delivered | vehicles exposed | targets located | median hours to locate |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, block in (("federal", fed), ("out of state", oos)):
+        hours = "–" if block["median_hours_to_locate"] is None else f"{block['median_hours_to_locate']:.0f}"
+        lines.append(f"| {name} | {block['searches_served']:,} | {block['reads_delivered']:,} | "
+                     f"{block['vehicles_exposed']:,} | {block['targets_located']}/{block['targets']} | {hours} |")
+    lines += ["", "| channel | federal searches served | federal reads | out-of-state searches served | out-of-state reads |",
+              "|---|---:|---:|---:|---:|"]
+    for channel, f in fed["by_channel"].items():
+        o = oos["by_channel"][channel]
+        lines.append(f"| {channel} | {f['searches_served']:,} | {f['reads_delivered']:,} | {o['searches_served']:,} | "
+                     f"{o['reads_delivered']:,} |")
+    lines += ["", f"Visibility: {'–' if vis is None else f'{vis:.0%}'} of the served federal searches show a federal "
+              "purpose or beneficiary in the owner's audit log.",
+              f"Cost: {cost['legit_denied']:,} of {cost['legit_searches']:,} legitimate searches denied, "
+              f"{cost['legit_without_hit']:,} without a hit; {cost['bystander_reads_delivered']:,} bystander reads "
+              f"delivered; {cost['misread_false_hits']:,} misread false hits."]
+    return "\n".join(lines)
+
+
+def compare_markdown(reports: dict[str, dict]) -> str:
+    """Policies side by side (same world, same requests)."""
+    names = list(reports)
+    rows = [
+        ("federal reads delivered", lambda r: r["leakage"]["federal"]["reads_delivered"]),
+        ("federal searches served", lambda r: r["leakage"]["federal"]["searches_served"]),
+        ("federal vehicles exposed", lambda r: r["leakage"]["federal"]["vehicles_exposed"]),
+        ("federal targets located", lambda r: f"{r['leakage']['federal']['targets_located']}/{r['leakage']['federal']['targets']}"),
+        ("out-of-state reads delivered", lambda r: r["leakage"]["out_of_state"]["reads_delivered"]),
+        ("out-of-state targets located",
+         lambda r: f"{r['leakage']['out_of_state']['targets_located']}/{r['leakage']['out_of_state']['targets']}"),
+        ("federal served, visible in audit", lambda r: r["visibility"]["federal_served_visible_in_audit"]),
+        ("legitimate searches denied", lambda r: f"{r['cost']['legit_denied']}/{r['cost']['legit_searches']}"),
+        ("legitimate searches without a hit", lambda r: r["cost"]["legit_without_hit"]),
+        ("bystander reads delivered", lambda r: r["cost"]["bystander_reads_delivered"]),
+    ]
+    lines = ["| | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
+    for label, get in rows:
+        cells = []
+        for n in names:
+            v = get(reports[n])
+            cells.append(f"{v:,}" if isinstance(v, int) else ("–" if v is None else f"{v:.0%}" if isinstance(v, float) else str(v)))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    channels = list(reports[names[0]]["leakage"]["federal"]["by_channel"])
+    lines += ["", "Federal reads delivered by channel:", "",
+              "| channel | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
+    for c in channels:
+        lines.append(f"| {c} | " + " | ".join(f"{reports[n]['leakage']['federal']['by_channel'][c]['reads_delivered']:,}"
+                                           for n in names) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,87 @@
+"""Who asks: the agency registry, and the sharing graph that the scenario's policy implies.
+
+The Bay Area registry follows FACTS.md: Oakland PD, SFPD, CHP, NCRIC (the fusion centre),
+Alameda County SO and a few neighbours; seven federal agencies; out-of-state agencies.
+Local search volumes come from the transparency portals (searches in 30 days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lookup.policy import PolicyPack
+from lookup.requests import Organization
+from lookup.sharing import SharingGraph
+
+FEDERAL_PARTNERS = ("fbi", "dea", "atf", "usms")  # agencies that commonly hold 1:1 shares
+
+
+@dataclass(frozen=True)
+class Agency:
+    org: Organization
+    searches_per_day: float = 0.0  # own legitimate searches (portal: searches_30d / 30)
+    assist_share: float = 0.05  # of those, made for another California agency ("AOA")
+
+
+def _org(slug: str, name: str, kind: str, state: str, *tags: str) -> Organization:
+    return Organization(slug, name, kind, state, frozenset(tags))
+
+
+BAY_AREA_AGENCIES: tuple[Agency, ...] = (
+    Agency(_org("oakland-ca-pd", "Oakland CA PD", "local", "CA"), 2162 / 30),  # portal
+    Agency(_org("san-francisco-ca-pd", "San Francisco CA PD", "local", "CA"), 75.0),  # SF publishes none
+    Agency(_org("california-highway-patrol", "California Highway Patrol", "state", "CA"), 40.0),  # assumption
+    Agency(_org("ncric", "NCRIC", "fusion", "CA"), 3008 / 30, assist_share=0.5),  # portal
+    Agency(_org("alameda-county-ca-so", "Alameda County CA SO", "sheriff", "CA"), 2075 / 30),  # portal
+    Agency(_org("berkeley-ca-pd", "Berkeley CA PD", "local", "CA"), 10.0),
+    Agency(_org("san-leandro-ca-pd", "San Leandro CA PD", "local", "CA"), 8.0),
+    Agency(_org("ice-ero", "U.S. Immigration and Customs Enforcement - ERO", "federal", "US", "immigration")),
+    Agency(_org("hsi", "Homeland Security Investigations", "federal", "US", "immigration")),
+    Agency(_org("cbp", "U.S. Customs and Border Protection", "federal", "US", "immigration")),
+    Agency(_org("fbi", "Federal Bureau of Investigation", "federal", "US")),
+    Agency(_org("dea", "Drug Enforcement Administration", "federal", "US")),
+    Agency(_org("atf", "Bureau of Alcohol, Tobacco, Firearms and Explosives", "federal", "US")),
+    Agency(_org("usms", "U.S. Marshals Service", "federal", "US")),
+    Agency(_org("harris-county-tx-so", "Harris County TX SO", "out_of_state", "TX")),
+    Agency(_org("cobb-county-ga-so", "Cobb County GA SO", "out_of_state", "GA")),
+    Agency(_org("las-vegas-nv-pd", "Las Vegas NV Metro PD", "out_of_state", "NV")),
+)
+
+
+def true_kind(org: Organization, home_state: str = "CA") -> str:
+    """The beneficiary class leakage is measured for: local, state, federal, out_of_state."""
+    if org.kind == "federal":
+        return "federal"
+    if org.state != home_state:
+        return "out_of_state"
+    return "state" if org.kind in ("state", "fusion") else "local"
+
+
+def registry_for(owners: tuple[Organization, ...], agencies: tuple[Agency, ...] = BAY_AREA_AGENCIES) -> dict[str, Agency]:
+    """The scenario's agencies: the preset, plus camera owners the preset lacks."""
+    out = {a.org.slug: a for a in agencies}
+    for org in owners:
+        out.setdefault(org.slug, Agency(org, 0.0))
+    return out
+
+
+def sharing_for(registry: dict[str, Agency], owners: tuple[str, ...], pack: PolicyPack,
+                home_state: str = "CA") -> SharingGraph:
+    """Sharing as configured in 2025 (FACTS.md), widened where the pack says everything is shared.
+
+    Default: every California owner shares with the agencies of its state (Oakland lists
+    no 1:1 shares; SF's ~321 include CHP and NCRIC); National Lookup is off in California
+    since March 2025, so only out-of-state and federal users keep it on (reciprocal: it
+    reaches nobody here). The ``open`` pack's hints share every owner 1:1 with every
+    in-state agency and the usual federal partners, and turn National Lookup on for all.
+    """
+    orgs = {slug: a.org for slug, a in registry.items()}
+    in_state = [s for s, o in orgs.items() if o.state == home_state and o.kind != "federal"]
+    state_share = frozenset(o for o in owners if orgs[o].state == home_state)
+    national = frozenset(s for s, o in orgs.items() if o.state != home_state)
+    shares: set[tuple[str, str]] = set()
+    if pack.sharing_hint("share_all"):
+        shares |= {(o, r) for o in owners for r in (*in_state, *FEDERAL_PARTNERS) if r in orgs and r != o}
+    if pack.sharing_hint("national_lookup"):
+        national = frozenset(orgs)
+    return SharingGraph(orgs, owners, frozenset(shares), state_share, national)

@@ -1,0 +1,103 @@
+"""A run under a policy, and a comparison of policies under common random numbers.
+
+``compare`` builds the world once and plans the agencies' searches once; every policy
+then replays the same seed, so traffic, reads, requests and approval draws are identical
+and the differences in the report come from the policy alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agencies.interest import InterestSpec, PlannedSearch, plan_local, plan_outside
+from agencies.registry import Agency, registry_for
+from lookup.policy import PolicyError, PolicyPack
+from lookup.requests import Organization
+from scenarios.builder import World, build_world
+from scenarios.files import ScenarioError
+from scenarios.leakage import agency_process, leakage_report
+from scenarios.policy_files import load_pack
+from scenarios.report import build_report
+from scenarios.runner import run_world
+from scenarios.spec import ScenarioSpec
+from sim.random_streams import RandomStreams
+from sim.records import RunRecords
+
+AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    world: World
+    records: RunRecords
+    report: dict
+
+
+def interest_spec(spec: ScenarioSpec) -> InterestSpec:
+    section = spec.extra.get("agencies") or {}
+    unknown = sorted(set(section) - AGENCY_KEYS)
+    if unknown:
+        raise ScenarioError(f"{spec.source}: agencies.{unknown[0]}: unknown field (known: {sorted(AGENCY_KEYS)})")
+    base = InterestSpec()
+    try:
+        return dataclasses.replace(base, **{k: (dict(base.targets) | dict(v)) if k == "targets" else v
+                                            for k, v in section.items()})
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{spec.source}: agencies: {exc}") from None
+
+
+def scenario_policy(spec: ScenarioSpec, override: str | None) -> str | None:
+    value = override or spec.extra.get("policy")
+    if value is not None and not isinstance(value, str):
+        raise ScenarioError(f"{spec.source}: policy: name a policy pack or a policy file")
+    return value
+
+
+def load_policy(name: str, spec: ScenarioSpec) -> PolicyPack:
+    try:
+        return load_pack(name)
+    except PolicyError as exc:
+        raise ScenarioError(f"policy {name!r}: {exc}") from None
+
+
+def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch]]:
+    spec = world.spec
+    owner_orgs = tuple(Organization(o.slug, o.name, o.kind, o.state) for o in spec.owners)
+    registry = registry_for(owner_orgs)
+    interest = interest_spec(spec)
+    streams = RandomStreams(spec.seed)
+    plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, interest, streams)
+    plans += plan_outside(registry, world.traffic.vehicles, spec.days, interest, streams)
+    plans.sort(key=lambda p: (p.time_s, p.request.request_id))
+    return registry, plans
+
+
+def run_policy(world: World, policy: str | None, registry=None, plans=None,
+               on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None) -> Outcome:
+    """One run; with a policy, the agencies search the service under it."""
+    if policy is None:
+        records = run_world(world, on_batch=on_batch)
+        return Outcome(world, records, build_report(world, records, timings))
+    pack = load_policy(policy, world.spec)
+    if plans is None:
+        registry, plans = plan_searches(world)
+    records = run_world(world, processes=[agency_process(plans, registry, pack)], on_batch=on_batch)
+    report = build_report(world, records, timings)
+    report.update(leakage_report(records, registry, policy))
+    return Outcome(world, records, report)
+
+
+def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], None] | None = None) -> dict[str, dict]:
+    """Each policy's full report, same world and requests (common random numbers)."""
+    for name in policies:
+        load_policy(name, spec)  # fail early, before any simulation
+    world = build_world(spec)
+    registry, plans = plan_searches(world)
+    reports = {}
+    for name in policies:
+        if on_policy:
+            on_policy(name)
+        reports[name] = run_policy(world, name, registry, plans).report
+    return reports

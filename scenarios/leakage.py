@@ -1,0 +1,211 @@
+"""Agencies in the run, and the metrics of what reached whom.
+
+``agency_process`` plays the planned searches against the in-process lookup service at
+their times; each search's reads travel back along its chain after the approval and
+hand-off delays. ``leakage_report`` is a pure function of the run's records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from agencies.forensics import classify
+from agencies.interest import CHANNELS, PlannedSearch
+from agencies.registry import Agency, sharing_for, true_kind
+from lookup.policy import Decision, PolicyPack
+from lookup.search import LookupService
+from sim.geo import haversine_m
+from sim.plates import encode
+from sim.random_streams import keyed_uniforms, name_key
+from sim.records import RunRecords
+
+NIGHT_FROM_HOUR, NIGHT_UNTIL_HOUR = 20, 6
+LOCATE_RADIUS_M = 500.0
+KINDS = ("local", "state", "federal", "out_of_state")
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """What one planned search got: which networks, which reads, when they arrived."""
+
+    plan: int  # index into the plans
+    rows: np.ndarray  # read rows (indices into RunRecords.reads)
+    delivered_s: np.ndarray  # when each row reached the true beneficiary
+    via: np.ndarray  # per row: how its network was reached (own, share, state, national_lookup)
+    searched: tuple[tuple[str, str], ...]  # (owner, via) of the networks actually searched
+    decisions: tuple[tuple[str, str, str], ...]  # (owner, effect, rule) of every network reached
+    audit_seq: int
+
+    @property
+    def served(self) -> bool:
+        return bool(self.searched)
+
+
+def agency_process(plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack):
+    """A simpy process factory: plays ``plans`` (sorted by time) against the service."""
+
+    def process(env: simpy.Environment, ctx) -> Generator:
+        world = ctx.world
+        owners = world.owners
+        devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(owners)}
+        graph = sharing_for(registry, owners, pack)
+        service = LookupService(ctx.store, owners, devices, graph, pack)
+        approval_key = ctx.streams.stream_key("agencies/approval")
+        records: list[SearchRecord] = []
+        ctx.extra.update(plans=plans, searches=records, audit=service.audit, sharing=graph,
+                         home_lon=world.net.node_lon[world.traffic.vehicles.home_node],
+                         home_lat=world.net.node_lat[world.traffic.vehicles.home_node],
+                         start_local_hour=world.start_local_hour)
+        for i, plan in enumerate(plans):
+            if plan.time_s > env.now:
+                yield env.timeout(plan.time_s - env.now)
+
+            def approve(owner: str, decision: Decision, request_id: str = plan.request.request_id) -> bool:
+                # the owner's answer, keyed by request and owner: the same under every policy
+                key = np.array([name_key(f"{request_id}/{owner}")], np.uint64)
+                return bool(keyed_uniforms(key, approval_key, 1)[0, 0] < (decision.approval_probability or 0.0))
+
+            outcome = service.search(plan.request, approve)
+            via_of = {n.owner: n.via for n in outcome.networks}
+            row_owner = ctx.store.column("owner", outcome.rows)
+            records.append(SearchRecord(
+                i, outcome.rows, plan.time_s + outcome.row_delay_s + plan.handoff_delay_s,
+                np.array([via_of.get(owners[o], "own") for o in row_owner], dtype=object),
+                tuple((n.owner, n.via) for n in outcome.networks if n.searched),
+                tuple((n.owner, n.decision.effect, n.decision.rule_ref) for n in outcome.networks),
+                outcome.audit.seq))
+
+    return process
+
+
+def _is_night(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
+    hour = (time_s / 3600.0 + start_local_hour) % 24
+    return (hour >= NIGHT_FROM_HOUR) | (hour < NIGHT_UNTIL_HOUR)
+
+
+def reveals_outside_purpose(plan: PlannedSearch, registry: dict[str, Agency]) -> bool:
+    """Would the owner's audit row show this search as federal or out-of-state?"""
+    req = plan.request
+    requester = registry[req.org].org
+    if true_kind(requester) in ("federal", "out_of_state"):
+        return True
+    declared = registry.get(req.on_behalf_of or "")
+    if declared and true_kind(declared.org) in ("federal", "out_of_state"):
+        return True
+    verdict = classify(req.reason, req.case_number or "", req.offense_type or "", requester.name, "CA")
+    return verdict.label in ("federal", "immigration", "out_of_state")
+
+
+def _located(records: RunRecords, rows: np.ndarray, delivered: np.ndarray, vehicle: int, extra: dict) -> float | None:
+    """When the target's home became known: a camera within 500 m of it read the vehicle
+    at night on two distinct nights. Monotone: more delivered reads never delay it."""
+    reads = records.reads
+    mine = reads.vehicle[rows] == vehicle
+    rows, delivered = rows[mine], delivered[mine]
+    night = _is_night(reads.time_s[rows], extra["start_local_hour"])
+    rows, delivered = rows[night], delivered[night]
+    if len(rows) < 2:
+        return None
+    cams = reads.camera[rows]
+    near = haversine_m(records.cameras.lon[cams], records.cameras.lat[cams], extra["home_lon"][vehicle],
+                       extra["home_lat"][vehicle]) <= LOCATE_RADIUS_M
+    best = None
+    night_no = ((reads.time_s[rows] / 3600.0 + extra["start_local_hour"] - 12) // 24).astype(np.int64)
+    for cam in np.unique(cams[near]):
+        m = near & (cams == cam)
+        order = np.argsort(delivered[m], kind="stable")
+        seen: set[int] = set()
+        for n, d in zip(night_no[m][order], delivered[m][order], strict=True):
+            seen.add(int(n))
+            if len(seen) >= 2:
+                best = d if best is None else min(best, d)
+                break
+    return None if best is None else float(best)
+
+
+def leakage_report(records: RunRecords, registry: dict[str, Agency], policy: str) -> dict:
+    """The policy's figures: searches, leakage by beneficiary and channel, visibility, cost."""
+    extra = records.extra
+    plans: list[PlannedSearch] = extra["plans"]
+    searches: list[SearchRecord] = extra["searches"]
+    reads = records.reads
+    by_kind = dict.fromkeys(KINDS, 0)
+    for s in searches:
+        by_kind[plans[s.plan].beneficiary_kind] += 1
+    report = {"policy": policy, "searches": {"total": len(searches), "by_true_beneficiary": by_kind}}
+    leakage = {}
+    for kind in ("federal", "out_of_state"):
+        mine = [s for s in searches if plans[s.plan].beneficiary_kind == kind]
+        by_channel = {c: {"searches_served": 0, "reads_delivered": 0} for c in CHANNELS}
+        rows_all = []
+        for s in mine:
+            plan = plans[s.plan]
+            if not s.served:
+                continue
+            channels = np.array([("national_lookup" if v == "national_lookup" else "direct") if plan.channel == "direct"
+                                 else plan.channel for v in s.via], dtype=object)
+            searched_channels = {("national_lookup" if v == "national_lookup" else "direct")
+                                 if plan.channel == "direct" else plan.channel for _, v in s.searched}
+            for c in searched_channels:
+                by_channel[c]["searches_served"] += 1
+            for c in set(channels):
+                by_channel[c]["reads_delivered"] += int((channels == c).sum())
+            rows_all.append(s.rows)
+        rows = np.concatenate(rows_all) if rows_all else np.empty(0, np.int64)
+        targets = sorted({(plans[s.plan].beneficiary, plans[s.plan].target_vehicle) for s in mine})
+        hours = []
+        for beneficiary, vehicle in targets:
+            own = [s for s in mine if plans[s.plan].beneficiary == beneficiary and plans[s.plan].target_vehicle == vehicle]
+            r = np.concatenate([s.rows for s in own]) if own else np.empty(0, np.int64)
+            d = np.concatenate([s.delivered_s for s in own]) if own else np.empty(0)
+            when = _located(records, r, d, vehicle, extra)
+            if when is not None:
+                hours.append((when - min(plans[s.plan].time_s for s in own)) / 3600.0)
+        by_owner: dict[str, int] = {}
+        for o, n in zip(*np.unique(reads.owner[rows], return_counts=True), strict=True):
+            by_owner[records.owners[o]] = int(n)
+        leakage[kind] = {
+            "searches_served": sum(1 for s in mine if s.served),
+            "reads_delivered": int(len(rows)),
+            "vehicles_exposed": int(len(np.unique(reads.vehicle[rows]))),
+            "targets": len(targets),
+            "targets_located": len(hours),
+            "median_hours_to_locate": round(float(np.median(hours)), 2) if hours else None,
+            "by_channel": by_channel,
+            "by_owner": by_owner,
+        }
+    report["leakage"] = leakage
+    served_federal = [s for s in searches if plans[s.plan].beneficiary_kind == "federal" and s.served]
+    visible = sum(reveals_outside_purpose(plans[s.plan], registry) for s in served_federal)
+    report["visibility"] = {
+        "federal_served_visible_in_audit": round(visible / len(served_federal), 4) if served_federal else None,
+        "federal_served": len(served_federal)}
+    report["cost"] = _cost(records, plans, searches)
+    return report
+
+
+def _cost(records: RunRecords, plans: list[PlannedSearch], searches: list[SearchRecord]) -> dict:
+    reads = records.reads
+    legit = [s for s in searches if plans[s.plan].legit]
+    denied = sum(1 for s in legit if not s.served)
+    partly = sum(1 for s in legit if s.served and any(e != "allow" for _, e, _ in s.decisions))
+    no_hit = bystanders = false_hits = 0
+    for s in searches:
+        plan = plans[s.plan]
+        vehicles = reads.vehicle[s.rows]
+        if plan.legit and plan.target_vehicle >= 0 and not (vehicles == plan.target_vehicle).any():
+            no_hit += 1
+        if plan.target_vehicle >= 0:
+            bystanders += int((vehicles != plan.target_vehicle).sum())
+            if plan.request.query.plate:
+                code = encode(plan.request.query.plate)
+                false_hits += int(((reads.plate[s.rows] == code) & (vehicles != plan.target_vehicle)).sum())
+        else:
+            bystanders += int(len(vehicles))
+    return {"legit_searches": len(legit), "legit_denied": denied, "legit_partly_denied": partly,
+            "legit_without_hit": no_hit, "bystander_reads_delivered": bystanders,
+            "misread_false_hits": false_hits}

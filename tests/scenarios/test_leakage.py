@@ -1,0 +1,139 @@
+"""Policies against the same world and requests (common random numbers), and the metrics."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from agencies.interest import PlannedSearch
+from agencies.registry import BAY_AREA_AGENCIES, registry_for
+from lookup.requests import ReadQuery, SearchRequest
+from scenarios.cli import app
+from scenarios.experiment import compare
+from scenarios.leakage import SearchRecord, leakage_report
+from sim.plates import encode
+from sim.records import Cameras, Reads, RunRecords, Vehicles
+from tests.conftest import FIXTURES
+
+PLATE = encode("7ABC123")
+
+CHAIN = ["open", "ca-sb34", "ca-sb34-sb54", "strict"]
+
+
+@pytest.fixture(scope="module")
+def reports(two_towns_spec):
+    return compare(two_towns_spec, CHAIN)
+
+
+def test_a_stricter_policy_never_increases_leakage(reports):
+    for kind in ("federal", "out_of_state"):
+        for looser, stricter in zip(CHAIN, CHAIN[1:], strict=False):
+            a, b = reports[looser]["leakage"][kind], reports[stricter]["leakage"][kind]
+            for key in ("searches_served", "reads_delivered", "vehicles_exposed", "targets_located"):
+                assert b[key] <= a[key], (kind, looser, stricter, key)
+
+
+def test_every_policy_faced_the_same_world_and_requests(reports):
+    hashes = {r["records_sha256"] for r in reports.values()}
+    totals = {json.dumps(r["searches"], sort_keys=True) for r in reports.values()}
+    assert len(hashes) == 1 and len(totals) == 1
+
+
+def test_open_leaks_directly_and_through_national_lookup(reports):
+    fed = reports["open"]["leakage"]["federal"]["by_channel"]
+    oos = reports["open"]["leakage"]["out_of_state"]["by_channel"]
+    assert fed["direct"]["reads_delivered"] > 0
+    assert fed["national_lookup"]["reads_delivered"] + oos["national_lookup"]["reads_delivered"] > 0
+
+
+def test_sb34_closes_the_front_door_but_not_the_side_door(reports):
+    for kind in ("federal", "out_of_state"):
+        ch = reports["ca-sb34"]["leakage"][kind]["by_channel"]
+        assert ch["direct"]["reads_delivered"] == 0 and ch["national_lookup"]["reads_delivered"] == 0
+    fed = reports["ca-sb34"]["leakage"]["federal"]["by_channel"]
+    assert sum(fed[c]["reads_delivered"] for c in ("proxy_honest", "proxy_vague", "proxy_disguised")) > 0
+
+
+def test_sb54_stops_honest_proxies_while_vague_and_disguised_pass(reports):
+    a = reports["ca-sb34"]["leakage"]["federal"]["by_channel"]
+    b = reports["ca-sb34-sb54"]["leakage"]["federal"]["by_channel"]
+    assert b["proxy_honest"]["reads_delivered"] < a["proxy_honest"]["reads_delivered"]
+    for channel in ("proxy_vague", "proxy_disguised", "task_force"):
+        assert b[channel] == a[channel]
+
+
+def test_strict_cuts_more_and_costs_legitimate_searches(reports):
+    assert reports["strict"]["cost"]["legit_denied"] > 0 == reports["ca-sb34"]["cost"]["legit_denied"]
+    assert reports["strict"]["leakage"]["federal"]["reads_delivered"] < reports["ca-sb34-sb54"]["leakage"]["federal"]["reads_delivered"]
+
+
+def test_report_keys_are_the_documented_ones(reports):
+    r = reports["ca-sb34"]
+    assert set(r["searches"]["by_true_beneficiary"]) == {"local", "state", "federal", "out_of_state"}
+    assert set(r["leakage"]["federal"]["by_channel"]) == {"direct", "national_lookup", "proxy_honest", "proxy_vague",
+                                                          "proxy_disguised", "task_force", "fusion_relay", "multi_hop"}
+    assert {"federal_served_visible_in_audit"} <= set(r["visibility"])
+    assert {"legit_searches", "legit_denied", "bystander_reads_delivered"} <= set(r["cost"])
+
+
+def _tiny_records(extra):
+    """Two cameras (one 100 m from the target's home, one 5 km away); the third read is
+    vehicle 1 misread as the target's plate."""
+    cams = Cameras(("c0", "c1"), np.array([0, 0], np.int16), np.array([-122.2700, -122.2200]),
+                   np.array([37.8000, 37.8000]), np.array([0, 1], np.int32), np.array([0.5, 0.5], np.float32),
+                   np.array([False, False]), np.array([1, 2], np.uint64))
+    vehicles = Vehicles(np.array([PLATE, encode("7ABC128")], np.int64), np.zeros(2, np.uint8), np.zeros(2, np.uint8), np.zeros(2, np.uint8),
+                        np.zeros(2, np.uint8), np.array([0, 1], np.int32), np.array([0, 1], np.int32),
+                        np.zeros(2, np.int16), np.zeros(2, bool), np.zeros((2, 8), np.uint8))
+    night = 23 * 3600
+    reads = Reads.from_columns({
+        "time_s": np.array([night, night + 86_400, 12 * 3600]), "camera": np.array([0, 0, 1]),
+        "owner": np.zeros(3), "plate": np.array([PLATE, PLATE, PLATE]), "plate_state": np.zeros(3),
+        "confidence": np.ones(3), "make": np.zeros(3), "colour": np.zeros(3), "body": np.zeros(3),
+        "vehicle": np.array([0, 0, 1])})
+    return RunRecords(1, 3.0, ("oakland-ca-pd",), cams, vehicles, reads, "x", 0, 3, extra)
+
+
+def test_metrics_on_a_hand_built_run():
+    registry = registry_for(())
+    request = SearchRequest("r1", "san-francisco-ca-pd", "u", 3 * 86_400 - 10, "investigation", "plate",
+                            ReadQuery(plate="7ABC123"), case_number="25-1")
+    plan = PlannedSearch(3 * 86_400 - 10, request, "ice-ero", "federal", "proxy_vague",
+                         ("san-francisco-ca-pd", "ice-ero"), 6 * 3600, 0, False)
+    rows = np.array([0, 1, 2])
+    record = SearchRecord(0, rows, np.full(3, 3 * 86_400 - 10 + 6 * 3600.0), np.array(["state"] * 3, dtype=object),
+                          (("oakland-ca-pd", "state"),), (("oakland-ca-pd", "allow", "open/allow-all"),), 0)
+    extra = {"plans": [plan], "searches": [record], "home_lon": np.array([-122.2710, -122.2]),
+             "home_lat": np.array([37.8005, 37.8]), "start_local_hour": 0.0}
+    report = leakage_report(_tiny_records(extra), registry, "test")
+    fed = report["leakage"]["federal"]
+    assert fed["searches_served"] == 1 and fed["reads_delivered"] == 3 and fed["vehicles_exposed"] == 2
+    assert fed["targets"] == 1 and fed["targets_located"] == 1
+    assert fed["median_hours_to_locate"] == pytest.approx(6.0)
+    assert fed["by_channel"]["proxy_vague"] == {"searches_served": 1, "reads_delivered": 3}
+    assert report["visibility"]["federal_served_visible_in_audit"] == 0.0  # "investigation" shows nothing
+    assert report["cost"]["bystander_reads_delivered"] == 1 and report["cost"]["misread_false_hits"] == 1
+
+
+def test_compare_command_writes_each_policys_full_report(tmp_path):
+    result = CliRunner().invoke(app, ["compare", str(FIXTURES / "two-towns.yaml"), "--days", "1",
+                                      "--policy", "open", "--policy", "ca-sb34", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "compare.json").read_text())
+    assert set(data) == {"open", "ca-sb34"}
+    assert data["open"]["policy"] == "open" and "leakage" in data["ca-sb34"]
+    assert "federal reads delivered" in (tmp_path / "compare.md").read_text()
+
+
+def test_compare_refuses_an_unknown_policy_before_simulating(tmp_path):
+    result = CliRunner().invoke(app, ["compare", str(FIXTURES / "two-towns.yaml"), "--policy", "lenient",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "lenient" in result.output
+
+
+def test_registry_has_the_agencies_of_the_story():
+    slugs = {a.org.slug for a in BAY_AREA_AGENCIES}
+    assert {"oakland-ca-pd", "san-francisco-ca-pd", "california-highway-patrol", "ncric", "alameda-county-ca-so",
+            "ice-ero", "hsi", "cbp", "fbi", "dea", "atf", "usms"} <= slugs
+    assert any(a.org.kind == "out_of_state" for a in BAY_AREA_AGENCIES)
