@@ -197,15 +197,23 @@ class ReadStore:
                 found.extend(run.rows[s:e] for s, e in zip(starts, ends, strict=True))
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
-    def _window_rows(self, start_s: float, end_s: float) -> np.ndarray:
-        """Row ids with start_s <= time_s < end_s, using the segments' time order."""
-        parts = []
-        for s, seg in enumerate(self._segments):
-            if self._tmax[s] < start_s or self._tmin[s] >= end_s:
-                continue
-            lo, hi = np.searchsorted(seg.time_s, [start_s, end_s])
-            parts.append(np.arange(self._bases[s] + lo, self._bases[s] + hi))
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+    def _keep(self, get, query: ReadQuery, owners: np.ndarray | None, start: float, end: float,
+              retention_now: float) -> np.ndarray:
+        """Which candidate rows match; ``get(name)`` gives a column for the candidates."""
+        t = get("time_s")
+        keep = (t >= start) & (t < end)
+        owner = get("owner")
+        if owners is not None:
+            keep &= np.isin(owner, owners)
+        if retention_now > -np.inf:
+            keep &= t >= retention_now - self.retention_s[owner]
+        if query.cameras is not None:
+            keep &= np.isin(get("camera"), np.asarray(query.cameras, dtype=np.int64))
+        for attr in ("make", "colour", "body"):
+            value = getattr(query, attr)
+            if value is not None:
+                keep &= get(attr) == value
+        return keep
 
     def find(self, query: ReadQuery, owners: np.ndarray | None = None, now_s: float | None = None) -> np.ndarray:
         """Sorted row ids of retained reads matching ``query`` in the ``owners``' networks.
@@ -217,28 +225,23 @@ class ReadStore:
         end = np.inf if query.end_s is None else query.end_s
         if now_s is not None:
             end = min(end, now_s + 1)
-        rows = self._plate_candidates(query)
-        if rows is None:
-            rows = self._window_rows(start, end)
-        else:
-            t = self.column("time_s", rows)
-            rows = rows[(t >= start) & (t < end)]
-        if not len(rows):
-            return rows
-        keep = np.ones(len(rows), bool)
-        owner = self.column("owner", rows)
-        if owners is not None:
-            keep &= np.isin(owner, owners)
         retention_now = self._purged_at_s if now_s is None else max(now_s, self._purged_at_s)
-        if retention_now > -np.inf:
-            keep &= self.column("time_s", rows) >= retention_now - self.retention_s[owner]
-        if query.cameras is not None:
-            keep &= np.isin(self.column("camera", rows), np.asarray(query.cameras, dtype=np.int64))
-        for attr in ("make", "colour", "body"):
-            value = getattr(query, attr)
-            if value is not None:
-                keep &= self.column(attr, rows) == value
-        return np.sort(rows[keep])
+        rows = self._plate_candidates(query)
+        if rows is not None:
+            keep = self._keep(lambda name: self.column(name, rows), query, owners, start, end, retention_now)
+            return np.sort(rows[keep])
+        # no plate: scan the time window segment by segment, on slices (no gathers)
+        parts = []
+        for s, seg in enumerate(self._segments):
+            if self._tmax[s] < start or self._tmin[s] >= end:
+                continue
+            lo, hi = np.searchsorted(seg.time_s, [start, end])
+            if hi <= lo:
+                continue
+            keep = self._keep(lambda name, seg=seg, lo=lo, hi=hi: getattr(seg, name)[lo:hi], query, owners,
+                              start, end, retention_now)
+            parts.append(self._bases[s] + lo + np.flatnonzero(keep))
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def __len__(self) -> int:
         return self.rows

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from agencies.forensics import classify
+from agencies.forensics import classify, precision_recall
 from agencies.interest import CHANNELS, PlannedSearch
+from agencies.reasons import VAGUE_REASONS
 from agencies.registry import Agency, sharing_for, true_kind
 from lookup.policy import Decision, PolicyPack
 from lookup.search import LookupService
@@ -185,6 +186,11 @@ def leakage_report(records: RunRecords, registry: dict[str, Agency], policy: str
         "federal_served_visible_in_audit": round(visible / len(served_federal), 4) if served_federal else None,
         "federal_served": len(served_federal)}
     report["cost"] = _cost(records, plans, searches)
+    report["auditors"] = auditor_scores(records, registry)
+    audit = extra.get("audit")
+    if audit is not None:
+        check = audit.verify()
+        report["audit"] = {"rows": len(audit), "chain_verified": bool(check.ok), "head_sha256": audit.head_hash}
     return report
 
 
@@ -209,3 +215,38 @@ def _cost(records: RunRecords, plans: list[PlannedSearch], searches: list[Search
     return {"legit_searches": len(legit), "legit_denied": denied, "legit_partly_denied": partly,
             "legit_without_hit": no_hit, "bystander_reads_delivered": bystanders,
             "misread_false_hits": false_hits}
+
+
+def true_purpose(plan: PlannedSearch, registry: dict[str, Agency]) -> str:
+    """The label a perfect auditor would give, known only to the simulator.
+
+    Outside beneficiaries by their kind (immigration agencies apart); in-state work done
+    for another agency is ``assist_other``; an agency's own work is ``own_case`` unless
+    the officer wrote a reason with no purpose in it (``vague``) or none (``missing``).
+    """
+    if plan.beneficiary_kind == "federal":
+        return "immigration" if "immigration" in registry[plan.beneficiary].org.tags else "federal"
+    if plan.beneficiary_kind == "out_of_state":
+        return "out_of_state"
+    if plan.beneficiary != plan.request.org:
+        return "assist_other"
+    reason = plan.request.reason.strip()
+    if not reason:
+        return "missing"
+    return "vague" if reason in VAGUE_REASONS and not plan.request.case_number else "own_case"
+
+
+def auditor_scores(records: RunRecords, registry: dict[str, Agency]) -> dict:
+    """Precision and recall of the forensic classifier on the run's own audit log."""
+    plans: list[PlannedSearch] = records.extra["plans"]
+    searches: list[SearchRecord] = records.extra["searches"]
+    truth, predicted = [], []
+    for s in searches:
+        req = plans[s.plan].request
+        verdict = classify(req.reason, req.case_number or "", req.offense_type or "", registry[req.org].org.name, "CA")
+        predicted.append(verdict.label)
+        truth.append(true_purpose(plans[s.plan], registry))
+    scores = precision_recall(predicted, truth)
+    clean = {label: {k: (None if v != v else round(float(v), 4)) for k, v in stats.items()}
+             for label, stats in scores.items()}
+    return {"searches": len(truth), "by_label": clean}

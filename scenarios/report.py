@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
 from sim.plates import STATES, decode_symbols
 from sim.records import READ_COLUMNS, Reads, RunRecords
@@ -194,6 +197,9 @@ def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict
             w.writerow([cams.camera_id[i], records.owners[cams.owner[i]], f"{cams.lon[i]:.6f}", f"{cams.lat[i]:.6f}",
                         bool(cams.both_directions[i])])
     written.append(out_dir / "cameras.csv")
+    audit = records.extra.get("audit")
+    if audit is not None:
+        written += write_audit_exports(out_dir / "audit", audit, records.owners, world.spec)
     if reads_format == "parquet":
         write_reads_parquet(records.reads, records, out_dir / "reads.parquet")
         written.append(out_dir / "reads.parquet")
@@ -209,3 +215,19 @@ def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict
                 w.writerow([c[i] for c in cols] + [text[i].decode()])
         written.append(path)
     return written
+
+
+def write_audit_exports(folder: Path, audit, owners: tuple[str, ...], spec) -> list[Path]:
+    """The run's audit log as agencies publish theirs: the portal search audit of every
+    searching agency, and each camera owner's network audit."""
+    start = datetime.fromisoformat(spec.start)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(spec.timezone))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "search_audit.csv"]
+    search_audit_csv(audit.rows(), start=start, path=paths[0])
+    for owner in owners:
+        path = folder / f"network_audit_{owner}.csv"
+        network_audit_csv(audit.rows(), owner, start=start, path=path)
+        paths.append(path)
+    return paths

@@ -137,3 +137,21 @@ def test_registry_has_the_agencies_of_the_story():
     assert {"oakland-ca-pd", "san-francisco-ca-pd", "california-highway-patrol", "ncric", "alameda-county-ca-so",
             "ice-ero", "hsi", "cbp", "fbi", "dea", "atf", "usms"} <= slugs
     assert any(a.org.kind == "out_of_state" for a in BAY_AREA_AGENCIES)
+
+
+def test_a_run_under_a_policy_exports_a_verified_audit_log_the_auditors_can_read(tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(FIXTURES / "two-towns.yaml"), "--days", "2", "--policy", "ca-sb34",
+                                      "--reads-format", "none", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["policy"] == "ca-sb34" and report["audit"]["chain_verified"] is True
+    assert report["audit"]["rows"] == report["searches"]["total"]
+    scores = report["auditors"]["by_label"]
+    assert scores["immigration"]["precision"] is None or scores["immigration"]["precision"] > 0.8
+    network_audit = out / "audit" / "network_audit_alpha-ca-pd.csv"
+    assert network_audit.exists() and (out / "audit" / "search_audit.csv").exists()
+    flagged = CliRunner().invoke(app, ["audit", str(network_audit), "--out", str(tmp_path / "flags")])
+    assert flagged.exit_code == 0, flagged.output
+    flags = (tmp_path / "flags" / "flags.csv").read_text().splitlines()
+    assert flags[0].startswith("id,label,score,evidence") and len(flags) > 1
