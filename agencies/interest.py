@@ -66,6 +66,7 @@ class InterestSpec:
     multi_hop_chain: tuple[str, ...] = ("california-highway-patrol", "san-francisco-ca-pd")
     local_scale: float = 1.0  # scales every agency's own search volume
     local_case_number_share: float = 0.75
+    declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
         for k, t in enumerate(times):
             reason, offense = local_reason(rng)
             case = case_number(rng) if rng.random() < spec.local_case_number_share else None
-            beneficiary, on_behalf = slug, None
+            # many forms default "on behalf of" to the officer's own agency
+            beneficiary, on_behalf = slug, (slug if rng.random() < spec.declare_own_share else None)
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
                 reason = str(rng.choice(("AOA", "AOD", f"assist {registry[beneficiary].org.name}", reason)))
@@ -186,13 +188,15 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
                                  org.slug if draw[5] < 0.6 else None), (proxy,)
         if channel == "proxy_vague":
             return SearchRequest(request_id, proxy, user, t, vague_reason(rng), "plate", query, None,
-                                 case if draw[4] < 0.4 else None), (proxy,)
+                                 case if draw[4] < 0.4 else None, proxy if draw[5] < 0.4 else None), (proxy,)
         reason, offense = disguised_reason(rng)
-        return SearchRequest(request_id, proxy, user, t, reason, "plate", query, offense, case), (proxy,)
+        # a disguised search passes itself off as the proxy's own work
+        return SearchRequest(request_id, proxy, user, t, reason, "plate", query, offense, case,
+                             proxy if draw[5] < 0.8 else None), (proxy,)
     if channel == "task_force" and spec.task_force_host in registry:
         reason, offense = TASK_FORCE_REASONS[int(draw[2] * len(TASK_FORCE_REASONS))]
         return SearchRequest(request_id, spec.task_force_host, f"tfo-{org.slug}", t, reason, "plate", query,
-                             offense, case), (spec.task_force_host,)
+                             offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,)
     if channel == "fusion_relay" and spec.fusion_centre in registry:
         reason = str(rng.choice(("AOA", "assist outside agency", "NCRIC request", "investigation")))
         return SearchRequest(request_id, spec.fusion_centre, user, t, reason, "plate", query, None,

@@ -25,7 +25,7 @@ from scenarios.spec import ScenarioSpec
 from sim.random_streams import RandomStreams
 from sim.records import RunRecords
 
-AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share"}
+AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share", "declare_own_share"}
 
 
 @dataclass(frozen=True)
