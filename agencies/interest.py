@@ -65,6 +65,8 @@ class InterestSpec:
     fusion_centre: str = "ncric"
     multi_hop_chain: tuple[str, ...] = ("california-highway-patrol", "san-francisco-ca-pd")
     local_scale: float = 1.0  # scales every agency's own search volume
+    hotlist_vehicle_share: float = 0.007  # vehicles on a hotlist (FACTS.md: 0.72% of detections hit)
+    hotlist_follow_up_share: float = 0.005  # hits the camera owner follows with a lookup
     local_case_number_share: float = 0.75
     declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary
 
@@ -210,3 +212,33 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
         return SearchRequest(request_id, last, user, t, reason, "plate", query, None, case,
                              middle if draw[5] < 0.5 else None), (last, middle)
     return None, ()
+
+
+@dataclass(frozen=True)
+class Hotlist:
+    """Plates the cameras alert on (stolen vehicles, wanted persons, Amber alerts)."""
+
+    plates: np.ndarray  # int64 plate codes, sorted
+    vehicle_of_plate: dict[int, int]
+    follow_up_share: float
+
+
+def plan_hotlist(vehicles: Vehicles, spec: InterestSpec, streams: RandomStreams) -> Hotlist:
+    rng = streams.generator("agencies/hotlist")
+    chosen = rng.choice(len(vehicles), size=int(round(spec.hotlist_vehicle_share * len(vehicles))), replace=False)
+    plates = vehicles.plate[chosen]
+    return Hotlist(np.sort(plates), {int(p): int(v) for p, v in zip(plates, chosen, strict=True)},
+                   spec.hotlist_follow_up_share)
+
+
+def hotlist_follow_up(hotlist: Hotlist, reads, row: int, owners: tuple[str, ...], number: int) -> PlannedSearch:
+    """The camera owner's lookup after an alert: the plate over the last week."""
+    owner = owners[int(reads.owner[row])]
+    t = int(reads.time_s[row]) + 600
+    plate = decode(int(reads.plate[row]))
+    reason = ("hotlist hit follow up", "10851 VC", "stolen vehicle", "SVS hit")[number % 4]
+    request = SearchRequest(f"{owner}-hot-{number:06d}", owner, f"{owner}-user-dispatch", t, reason, "plate",
+                            ReadQuery(plate=plate, start_s=max(0, t - 7 * DAY_S), end_s=t + 1), "Stolen Vehicle",
+                            f"HL{number:06d}", owner)
+    vehicle = hotlist.vehicle_of_plate.get(int(reads.plate[row]), -1)
+    return PlannedSearch(t, request, owner, "local", "hotlist", (owner,), 0.0, vehicle, True)

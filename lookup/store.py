@@ -102,6 +102,14 @@ class ReadStore:
         self._tmax.append(int(reads.time_s.max()))
         self.rows += len(reads)
 
+    @property
+    def batch_count(self) -> int:
+        return len(self._segments)
+
+    def batch(self, i: int) -> tuple[Reads, int]:
+        """The ``i``-th appended batch (rows as appended) and its newest read time."""
+        return self._segments[i], self._tmax[i]
+
     def _index_pending(self) -> None:
         if self._indexed_segments == len(self._segments):
             return

@@ -11,7 +11,14 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agencies.interest import InterestSpec, PlannedSearch, plan_local, plan_outside
+from agencies.interest import (
+    Hotlist,
+    InterestSpec,
+    PlannedSearch,
+    plan_hotlist,
+    plan_local,
+    plan_outside,
+)
 from agencies.registry import Agency, registry_for
 from lookup.policy import PolicyError, PolicyPack
 from lookup.requests import Organization
@@ -25,7 +32,8 @@ from scenarios.spec import ScenarioSpec
 from sim.random_streams import RandomStreams
 from sim.records import RunRecords
 
-AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share", "declare_own_share"}
+AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share", "declare_own_share",
+               "hotlist_vehicle_share", "hotlist_follow_up_share"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def load_policy(name: str, spec: ScenarioSpec) -> PolicyPack:
         raise ScenarioError(f"policy {name!r}: {exc}") from None
 
 
-def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch]]:
+def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch], Hotlist]:
     spec = world.spec
     owner_orgs = tuple(Organization(o.slug, o.name, o.kind, o.state) for o in spec.owners)
     registry = registry_for(owner_orgs)
@@ -71,19 +79,18 @@ def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch]]
     plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, interest, streams)
     plans += plan_outside(registry, world.traffic.vehicles, spec.days, interest, streams)
     plans.sort(key=lambda p: (p.time_s, p.request.request_id))
-    return registry, plans
+    return registry, plans, plan_hotlist(world.traffic.vehicles, interest, streams)
 
 
-def run_policy(world: World, policy: str | None, registry=None, plans=None,
+def run_policy(world: World, policy: str | None, planned=None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it."""
     if policy is None:
         records = run_world(world, on_batch=on_batch)
         return Outcome(world, records, build_report(world, records, timings))
     pack = load_policy(policy, world.spec)
-    if plans is None:
-        registry, plans = plan_searches(world)
-    records = run_world(world, processes=[agency_process(plans, registry, pack)], on_batch=on_batch)
+    registry, plans, hotlist = planned or plan_searches(world)
+    records = run_world(world, processes=[agency_process(plans, registry, pack, hotlist)], on_batch=on_batch)
     report = build_report(world, records, timings)
     report.update(leakage_report(records, registry, policy))
     return Outcome(world, records, report)
@@ -94,10 +101,10 @@ def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], 
     for name in policies:
         load_policy(name, spec)  # fail early, before any simulation
     world = build_world(spec)
-    registry, plans = plan_searches(world)
+    planned = plan_searches(world)
     reports = {}
     for name in policies:
         if on_policy:
             on_policy(name)
-        reports[name] = run_policy(world, name, registry, plans).report
+        reports[name] = run_policy(world, name, planned).report
     return reports

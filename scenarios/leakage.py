@@ -7,6 +7,7 @@ hand-off delays. ``leakage_report`` is a pure function of the run's records.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -14,15 +15,16 @@ import numpy as np
 import simpy
 
 from agencies.forensics import classify, precision_recall
-from agencies.interest import CHANNELS, PlannedSearch
+from agencies.interest import CHANNELS, Hotlist, PlannedSearch, hotlist_follow_up
 from agencies.reasons import VAGUE_REASONS
 from agencies.registry import Agency, sharing_for, true_kind
 from lookup.policy import Decision, PolicyPack
 from lookup.search import LookupService
 from sim.geo import haversine_m
 from sim.plates import encode
-from sim.random_streams import keyed_uniforms, name_key
+from sim.random_streams import combine_keys, keyed_uniforms, name_key
 from sim.records import RunRecords
+from sim.traffic import DAY_S
 
 NIGHT_FROM_HOUR, NIGHT_UNTIL_HOUR = 20, 6
 LOCATE_RADIUS_M = 500.0
@@ -46,39 +48,93 @@ class SearchRecord:
         return bool(self.searched)
 
 
-def agency_process(plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack):
-    """A simpy process factory: plays ``plans`` (sorted by time) against the service."""
+class _Agencies:
+    """The service and the tallies that the agency processes of one run share."""
 
-    def process(env: simpy.Environment, ctx) -> Generator:
+    def __init__(self, ctx, plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
+                 hotlist: Hotlist | None):
         world = ctx.world
-        owners = world.owners
-        devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(owners)}
-        graph = sharing_for(registry, owners, pack)
-        service = LookupService(ctx.store, owners, devices, graph, pack)
-        approval_key = ctx.streams.stream_key("agencies/approval")
-        records: list[SearchRecord] = []
-        ctx.extra.update(plans=plans, searches=records, audit=service.audit, sharing=graph,
+        self.ctx, self.plans, self.hotlist = ctx, plans, hotlist
+        self.owners = world.owners
+        devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(self.owners)}
+        graph = sharing_for(registry, self.owners, pack)
+        self.service = LookupService(ctx.store, self.owners, devices, graph, pack)
+        self.approval_key = ctx.streams.stream_key("agencies/approval")
+        self.follow_up_key = ctx.streams.stream_key("agencies/hotlist")
+        self.records: list[SearchRecord] = []
+        self.hotlist_hits = 0
+        self.checked_segments = 0
+        ctx.extra.update(plans=plans, searches=self.records, audit=self.service.audit, sharing=graph,
                          home_lon=world.net.node_lon[world.traffic.vehicles.home_node],
                          home_lat=world.net.node_lat[world.traffic.vehicles.home_node],
-                         start_local_hour=world.start_local_hour)
-        for i, plan in enumerate(plans):
-            if plan.time_s > env.now:
-                yield env.timeout(plan.time_s - env.now)
+                         start_local_hour=world.start_local_hour, hotlist={"hits": 0, "follow_ups": 0})
 
-            def approve(owner: str, decision: Decision, request_id: str = plan.request.request_id) -> bool:
-                # the owner's answer, keyed by request and owner: the same under every policy
-                key = np.array([name_key(f"{request_id}/{owner}")], np.uint64)
-                return bool(keyed_uniforms(key, approval_key, 1)[0, 0] < (decision.approval_probability or 0.0))
+    def search(self, index: int) -> None:
+        plan = self.plans[index]
+        approval_key = self.approval_key
 
-            outcome = service.search(plan.request, approve)
-            via_of = {n.owner: n.via for n in outcome.networks}
-            row_owner = ctx.store.column("owner", outcome.rows)
-            records.append(SearchRecord(
-                i, outcome.rows, plan.time_s + outcome.row_delay_s + plan.handoff_delay_s,
-                np.array([via_of.get(owners[o], "own") for o in row_owner], dtype=object),
-                tuple((n.owner, n.via) for n in outcome.networks if n.searched),
-                tuple((n.owner, n.decision.effect, n.decision.rule_ref) for n in outcome.networks),
-                outcome.audit.seq))
+        def approve(owner: str, decision: Decision) -> bool:
+            # the owner's answer, keyed by request and owner: the same under every policy
+            key = np.array([name_key(f"{plan.request.request_id}/{owner}")], np.uint64)
+            return bool(keyed_uniforms(key, approval_key, 1)[0, 0] < (decision.approval_probability or 0.0))
+
+        outcome = self.service.search(plan.request, approve)
+        via_of = {n.owner: n.via for n in outcome.networks}
+        row_owner = self.ctx.store.column("owner", outcome.rows)
+        self.records.append(SearchRecord(
+            index, outcome.rows, plan.time_s + outcome.row_delay_s + plan.handoff_delay_s,
+            np.array([via_of.get(self.owners[o], "own") for o in row_owner], dtype=object),
+            tuple((n.owner, n.via) for n in outcome.networks if n.searched),
+            tuple((n.owner, n.decision.effect, n.decision.rule_ref) for n in outcome.networks),
+            outcome.audit.seq))
+
+    def hotlist_follow_ups(self, now_s: float) -> list[int]:
+        """Plan the owners' follow-up lookups of hotlist hits among reads already made."""
+        store, hot = self.ctx.store, self.hotlist
+        new: list[int] = []
+        while self.checked_segments < store.batch_count and store.batch(self.checked_segments)[1] < now_s:
+            seg, _ = store.batch(self.checked_segments)
+            self.checked_segments += 1
+            hit = np.flatnonzero(np.isin(seg.plate, hot.plates))
+            self.hotlist_hits += len(hit)
+            if not len(hit):
+                continue
+            keys = combine_keys(self.ctx.world.cameras.key[seg.camera[hit]], seg.vehicle[hit].astype(np.uint64),
+                                seg.time_s[hit].astype(np.uint64))
+            chosen = hit[keyed_uniforms(keys, self.follow_up_key, 1)[:, 0] < hot.follow_up_share]
+            for row in chosen:
+                new.append(len(self.plans))
+                self.plans.append(hotlist_follow_up(hot, seg, int(row), self.owners, len(self.plans)))
+        self.ctx.extra["hotlist"] = {"hits": self.hotlist_hits,
+                                     "follow_ups": sum(1 for p in self.plans if p.channel == "hotlist")}
+        return new
+
+
+def agency_process(plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
+                   hotlist: Hotlist | None = None):
+    """A simpy process factory: plays ``plans`` (sorted by time) against the service, and
+    every hour plans the camera owners' follow-ups of hotlist hits."""
+    plans = list(plans)
+    planned = len(plans)
+
+    def process(env: simpy.Environment, ctx) -> Generator:
+        agencies = _Agencies(ctx, plans, registry, pack, hotlist)
+        queue: list[tuple[float, int]] = [(plans[i].time_s, i) for i in range(planned)]
+        heapq.heapify(queue)
+        next_check = 3600.0 if hotlist is not None else np.inf
+        while queue or next_check < ctx.days * DAY_S:
+            next_search = queue[0][0] if queue else np.inf
+            if next_check <= next_search:
+                if next_check > env.now:
+                    yield env.timeout(next_check - env.now)
+                for i in agencies.hotlist_follow_ups(env.now):
+                    heapq.heappush(queue, (plans[i].time_s, i))
+                next_check += 3600.0
+                continue
+            _, i = heapq.heappop(queue)
+            if plans[i].time_s > env.now:
+                yield env.timeout(plans[i].time_s - env.now)
+            agencies.search(i)
 
     return process
 
@@ -186,6 +242,9 @@ def leakage_report(records: RunRecords, registry: dict[str, Agency], policy: str
         "federal_served_visible_in_audit": round(visible / len(served_federal), 4) if served_federal else None,
         "federal_served": len(served_federal)}
     report["cost"] = _cost(records, plans, searches)
+    report["hotlist"] = dict(extra.get("hotlist", {}))
+    if report["hotlist"]:
+        report["hotlist"]["hits_per_read"] = round(report["hotlist"]["hits"] / max(len(reads), 1), 5)
     report["auditors"] = auditor_scores(records, registry)
     audit = extra.get("audit")
     if audit is not None:

@@ -155,3 +155,10 @@ def test_a_run_under_a_policy_exports_a_verified_audit_log_the_auditors_can_read
     assert flagged.exit_code == 0, flagged.output
     flags = (tmp_path / "flags" / "flags.csv").read_text().splitlines()
     assert flags[0].startswith("id,label,score,evidence") and len(flags) > 1
+
+
+def test_hotlist_hits_lead_to_follow_up_lookups_by_the_camera_owner(reports):
+    hot = reports["ca-sb34"]["hotlist"]
+    assert hot["hits"] > 0 and 0 < hot["follow_ups"] <= hot["hits"]
+    assert 0.001 < hot["hits_per_read"] < 0.03  # FACTS.md: median 0.72% of detections hit a hotlist
+    assert reports["open"]["hotlist"] == hot  # alerts come from the reads, the same under every policy
