@@ -66,13 +66,14 @@ def registry_for(owners: tuple[Organization, ...], agencies: tuple[Agency, ...] 
 
 
 def sharing_for(registry: dict[str, Agency], owners: tuple[str, ...], pack: PolicyPack,
-                home_state: str = "CA") -> SharingGraph:
+                home_state: str = "CA", overrides: dict | None = None) -> SharingGraph:
     """Sharing as configured in 2025 (FACTS.md), widened where the pack says everything is shared.
 
     Default: every California owner shares with the agencies of its state (Oakland lists
     no 1:1 shares; SF's ~321 include CHP and NCRIC); National Lookup is off in California
     since March 2025, so only out-of-state and federal users keep it on (reciprocal: it
-    reaches nobody here). The ``open`` pack's hints share every owner 1:1 with every
+    reaches nobody here). A scenario's ``sharing`` section replaces the state-wide and
+    National Lookup sets and adds 1:1 grants. The ``open`` pack's hints share every owner 1:1 with every
     in-state agency and the usual federal partners, and turn National Lookup on for all.
     """
     orgs = {slug: a.org for slug, a in registry.items()}
@@ -82,6 +83,12 @@ def sharing_for(registry: dict[str, Agency], owners: tuple[str, ...], pack: Poli
     shares: set[tuple[str, str]] = set()
     if pack.sharing_hint("share_all"):
         shares |= {(o, r) for o in owners for r in (*in_state, *FEDERAL_PARTNERS) if r in orgs and r != o}
+    overrides = overrides or {}
+    if overrides.get("state_share") is not None:
+        state_share = frozenset(overrides["state_share"])
+    if overrides.get("national_lookup") is not None:
+        national = frozenset(overrides["national_lookup"])
+    shares |= {tuple(pair) for pair in overrides.get("shares") or ()}
     if pack.sharing_hint("national_lookup"):
         national = frozenset(orgs)
     return SharingGraph(orgs, owners, frozenset(shares), state_share, national)

@@ -33,6 +33,12 @@ from lookup.store import PatternError, ReadStore
 Approver = Callable[[str, Decision], bool]
 
 
+def _as_layers(own: Policy | tuple[Policy, ...] | None) -> tuple[Policy, ...]:
+    if own is None:
+        return ()
+    return tuple(own) if isinstance(own, tuple | list) else (own,)
+
+
 def refuse_all(owner: str, decision: Decision) -> bool:
     """With no one to approve, a request that needs approval is not searched."""
     return False
@@ -73,7 +79,8 @@ class LookupService:
     """The shared-lookup service in process: store, sharing graph, policies, audit log."""
 
     def __init__(self, store: ReadStore, owners: tuple[str, ...], devices: dict[str, int], graph: SharingGraph,
-                 pack: PolicyPack, own_policies: dict[str, Policy] | None = None, audit: AuditLog | None = None):
+                 pack: PolicyPack, own_policies: dict[str, Policy | tuple[Policy, ...]] | None = None,
+                 audit: AuditLog | None = None):
         self.store = store
         self.owners = owners  # store owner index -> slug
         self.devices = devices
@@ -82,7 +89,8 @@ class LookupService:
         self.own_policies = own_policies or {}
         self.audit = audit if audit is not None else AuditLog()
         self.rates = SlidingWindowCounter()
-        self._layers = {o: pack.layers_for(self.own_policies.get(o)) for o in graph.owners}
+        # an owner's own policy (one, or several layers) applies after the pack's layers
+        self._layers = {o: (*pack.layers, *_as_layers(self.own_policies.get(o))) for o in graph.owners}
         self._owner_index = {slug: i for i, slug in enumerate(owners)}
 
     def search(self, request: SearchRequest, approve: Approver = refuse_all) -> SearchOutcome:

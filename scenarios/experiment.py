@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from agencies.interest import (
     Hotlist,
@@ -64,10 +65,24 @@ def scenario_policy(spec: ScenarioSpec, override: str | None) -> str | None:
 
 
 def load_policy(name: str, spec: ScenarioSpec) -> PolicyPack:
+    """A pack by name, or a file (relative to the scenario file)."""
+    path = Path(spec.base_dir) / name
     try:
-        return load_pack(name)
+        return load_pack(path if name.endswith((".yaml", ".yml")) and path.exists() else name)
     except PolicyError as exc:
         raise ScenarioError(f"policy {name!r}: {exc}") from None
+
+
+def own_policies(spec: ScenarioSpec) -> dict[str, tuple]:
+    """Each owner's own policy layers (``owners[].policy``)."""
+    out = {}
+    for owner in spec.owners:
+        if owner.policy:
+            try:
+                out[owner.slug] = load_policy(owner.policy, spec).layers
+            except ScenarioError as exc:
+                raise ScenarioError(f"{spec.source}: owners.{owner.slug}.policy: {exc}") from None
+    return out
 
 
 def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch], Hotlist]:
@@ -90,7 +105,9 @@ def run_policy(world: World, policy: str | None, planned=None,
         return Outcome(world, records, build_report(world, records, timings))
     pack = load_policy(policy, world.spec)
     registry, plans, hotlist = planned or plan_searches(world)
-    records = run_world(world, processes=[agency_process(plans, registry, pack, hotlist)], on_batch=on_batch)
+    own = own_policies(world.spec)
+    process = agency_process(plans, registry, pack, hotlist, own, world.spec.extra.get("sharing"))
+    records = run_world(world, processes=[process], on_batch=on_batch)
     report = build_report(world, records, timings)
     report.update(leakage_report(records, registry, policy))
     return Outcome(world, records, report)
@@ -100,6 +117,7 @@ def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], 
     """Each policy's full report, same world and requests (common random numbers)."""
     for name in policies:
         load_policy(name, spec)  # fail early, before any simulation
+    own_policies(spec)
     world = build_world(spec)
     planned = plan_searches(world)
     reports = {}

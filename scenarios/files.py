@@ -43,6 +43,7 @@ class OwnerModel(_Model):
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     city_size_m: float | None = Field(None, ge=500, le=50_000, description="synthetic city width")
+    policy: str | None = Field(None, description="the owner's own policy: a policy file (relative to this file) or pack")
 
 
 class ExtraCameraModel(_Model):
@@ -90,6 +91,12 @@ class PopulationModel(_Model):
     through_out_of_state_plate_share: float = Field(0.10, ge=0, le=1)
 
 
+class SharingModel(_Model):
+    state_share: list[str] | None = Field(None, description="owners sharing with every agency of their state")
+    shares: list[tuple[str, str]] = Field(default_factory=list, description="[owner, requester] 1:1 grants, added")
+    national_lookup: list[str] | None = Field(None, description="organizations with National Lookup on")
+
+
 class ScenarioModel(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
@@ -103,7 +110,8 @@ class ScenarioModel(_Model):
     population: PopulationModel = PopulationModel()
     cameras: CamerasModel = CamerasModel()
     agencies: dict[str, Any] | None = Field(None, description="agencies, interest and channels (see README)")
-    policy: dict[str, Any] | str | None = Field(None, description="policy pack name or settings")
+    policy: str | None = Field(None, description="policy pack name or file: the law and platform layers")
+    sharing: SharingModel | None = Field(None, description="who shares with whom (default: FACTS.md, 2025)")
 
     @field_validator("start")
     @classmethod
@@ -185,7 +193,8 @@ def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
             raise ScenarioError(f"{source}: cameras.operator_owners.{name}: {slug!r} is not an owner slug")
     if m.network.builtin is None and m.network.geojson is None:
         raise ScenarioError(f"{source}: network: name a builtin network or a geojson file")
-    extra_sections = {k: v for k, v in (("agencies", m.agencies), ("policy", m.policy)) if v is not None}
+    extra_sections = {k: v for k, v in (("agencies", m.agencies), ("policy", m.policy),
+                                         ("sharing", m.sharing.model_dump() if m.sharing else None)) if v is not None}
     return ScenarioSpec(
         name=m.name, description=m.description, seed=m.seed, days=m.days, start=m.start,
         timezone=m.timezone, batch_s=m.batch_s,

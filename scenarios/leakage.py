@@ -20,6 +20,7 @@ from agencies.reasons import VAGUE_REASONS
 from agencies.registry import Agency, sharing_for, true_kind
 from lookup.policy import Decision, PolicyPack
 from lookup.search import LookupService
+from scenarios.files import ScenarioError
 from sim.geo import haversine_m
 from sim.plates import encode
 from sim.random_streams import combine_keys, keyed_uniforms, name_key
@@ -52,13 +53,16 @@ class _Agencies:
     """The service and the tallies that the agency processes of one run share."""
 
     def __init__(self, ctx, plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
-                 hotlist: Hotlist | None):
+                 hotlist: Hotlist | None, own_policies: dict | None, sharing: dict | None):
         world = ctx.world
         self.ctx, self.plans, self.hotlist = ctx, plans, hotlist
         self.owners = world.owners
         devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(self.owners)}
-        graph = sharing_for(registry, self.owners, pack)
-        self.service = LookupService(ctx.store, self.owners, devices, graph, pack)
+        try:
+            graph = sharing_for(registry, self.owners, pack, overrides=sharing)
+        except ValueError as exc:
+            raise ScenarioError(f"{world.spec.source}: sharing: {exc}") from None
+        self.service = LookupService(ctx.store, self.owners, devices, graph, pack, own_policies)
         self.approval_key = ctx.streams.stream_key("agencies/approval")
         self.follow_up_key = ctx.streams.stream_key("agencies/hotlist")
         self.records: list[SearchRecord] = []
@@ -111,14 +115,14 @@ class _Agencies:
 
 
 def agency_process(plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
-                   hotlist: Hotlist | None = None):
+                   hotlist: Hotlist | None = None, own_policies: dict | None = None, sharing: dict | None = None):
     """A simpy process factory: plays ``plans`` (sorted by time) against the service, and
     every hour plans the camera owners' follow-ups of hotlist hits."""
     plans = list(plans)
     planned = len(plans)
 
     def process(env: simpy.Environment, ctx) -> Generator:
-        agencies = _Agencies(ctx, plans, registry, pack, hotlist)
+        agencies = _Agencies(ctx, plans, registry, pack, hotlist, own_policies, sharing)
         queue: list[tuple[float, int]] = [(plans[i].time_s, i) for i in range(planned)]
         heapq.heapify(queue)
         next_check = 3600.0 if hotlist is not None else np.inf

@@ -28,6 +28,7 @@ class OwnerSpec:
     lon: float | None = None  # city centre, for networks of synthetic cities
     lat: float | None = None
     city_size_m: float | None = None  # synthetic city's width; default grows with its cameras
+    policy: str | None = None  # the owner's own policy (a file or pack), after the scenario's pack
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,32 @@ def test_hotlist_hits_lead_to_follow_up_lookups_by_the_camera_owner(reports):
     assert hot["hits"] > 0 and 0 < hot["follow_ups"] <= hot["hits"]
     assert 0.001 < hot["hits_per_read"] < 0.03  # FACTS.md: median 0.72% of detections hit a hotlist
     assert reports["open"]["hotlist"] == hot  # alerts come from the reads, the same under every policy
+
+
+def test_an_owners_own_policy_and_sharing_apply_after_the_pack(two_towns_spec, tmp_path):
+    import dataclasses
+
+    from scenarios.builder import build_world
+    from scenarios.experiment import run_policy
+
+    own = tmp_path / "alpha-own.yaml"
+    own.write_text("""
+policy:
+  name: alpha-own
+  source: test
+  default: allow
+  rules:
+    - id: own-officers-only
+      when: {requester.slug: {differs_from: owner.slug}}
+      effect: deny
+""")
+    owners = tuple(dataclasses.replace(o, policy=str(own)) if o.slug == "alpha-ca-pd" else o
+                   for o in two_towns_spec.owners)
+    spec = dataclasses.replace(two_towns_spec, owners=owners, days=1.0)
+    report = run_policy(build_world(spec), "ca-sb34").report
+    for kind in ("federal", "out_of_state"):
+        assert report["leakage"][kind]["by_owner"].get("alpha-ca-pd", 0) == 0
+    closed = dataclasses.replace(two_towns_spec, days=1.0, extra={**two_towns_spec.extra,
+                                 "sharing": {"state_share": [], "shares": [], "national_lookup": []}})
+    report = run_policy(build_world(closed), "ca-sb34").report
+    assert report["leakage"]["federal"]["reads_delivered"] == 0  # nobody shares: proxies reach only their own
