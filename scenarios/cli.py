@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from scenarios.builder import build_world
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
+from scenarios.cli_serve import register as register_serve
 from scenarios.experiment import compare, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
@@ -33,6 +34,7 @@ scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and s
 app.add_typer(scenarios_app, name="scenarios")
 register_policies(app)
 register_forensics(app)
+register_serve(app)
 console = Console(stderr=True)
 
 

@@ -1,0 +1,188 @@
+"""The FastAPI app, built by ``create_app``: no module-level state, one service per app.
+
+Routes live in ``lookup.api.routes`` (reads, searches, hotlists, sharing), ``routes_audit``
+and ``routes_admin``; each parses its body with ``lookup.api.schemas``, makes one call to
+``lookup.persistent.PersistentService`` and maps the result. Here: authentication (a
+bearer key, hashed and looked up), the request-size limit, and the mapping of domain
+refusals to status codes (403, 404, 409, 422) with messages that name the field.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from lookup.access import (
+    ApprovalPolicy,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Principal,
+    refuse_approvals,
+)
+from lookup.persistent import PersistentService
+from lookup.policy import PolicyError
+from lookup.sqlite_store import AuditDamaged
+
+DESCRIPTION = """The shared plate-lookup service of alprsim: batch ingest of camera reads,
+searches decided by the owners' sharing policies, hotlists, sharing settings, and a
+hash-chained audit log with exports. Every /v1 route wants `Authorization: Bearer <key>`.
+The contract for testers is docs/api.md."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 16 * 2**20
+    max_batch_reads: int = 50_000
+    max_search_reads: int = 100_000
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` (413) before any route reads them."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, scope, receive, send, size: str) -> None:
+        response = JSONResponse({"detail": f"request body of {size} bytes exceeds the limit of "
+                                           f"{self.max_bytes} bytes"}, status_code=413)
+        await response(scope, receive, send)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send, declared.decode("latin-1")[:20])
+            return
+        chunks, total = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            total += len(body)
+            if total > self.max_bytes:
+                await self._refuse(scope, receive, send, f"more than {self.max_bytes}")
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def bearer_auth(service: PersistentService) -> Callable[..., Principal]:
+    """A dependency: the caller of a valid, unrevoked key, or 401."""
+    scheme = HTTPBearer(auto_error=False, description="an API key: Authorization: Bearer <key>")
+
+    async def principal(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> Principal:
+        # async: the key check is in memory, so it needs no worker thread
+        if credentials is None or not credentials.credentials:
+            raise HTTPException(401, "missing key: send Authorization: Bearer <key>",
+                                headers={"WWW-Authenticate": "Bearer"})
+        who = service.authenticate(credentials.credentials)
+        if who is None:
+            raise HTTPException(401, "unknown or revoked key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return who
+
+    return principal
+
+
+def _error_list(loc: list, message: str, kind: str = "value_error") -> list[dict]:
+    return [{"loc": loc, "msg": message, "type": kind}]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # no echo of the input (a whole oversized batch) nor of non-JSON context
+        detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()[:20]]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8 JSON): bad input
+            return JSONResponse({"detail": _error_list(["body"], "the body is not valid UTF-8 JSON", "json_invalid")},
+                                status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Invalid)
+    async def invalid(request: Request, exc: Invalid) -> JSONResponse:
+        return JSONResponse({"detail": _error_list(["body", *exc.field.split(".")], str(exc))}, status_code=422)
+
+    @app.exception_handler(PolicyError)
+    async def bad_policy(request: Request, exc: PolicyError) -> JSONResponse:
+        return JSONResponse({"detail": _error_list(["body", *exc.path], str(exc), "policy_error")}, status_code=422)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        return JSONResponse({"detail": _error_list(["body"], "the body is nested too deeply")}, status_code=422)
+
+    for kind, status in ((Forbidden, 403), (NotFound, 404), (Conflict, 409), (AuditDamaged, 500)):
+        async def refused(request: Request, exc: Exception, status: int = status) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+
+        app.add_exception_handler(kind, refused)
+
+
+def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str = "NORMAL",
+               approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None, limits: Limits = Limits()
+               ) -> FastAPI:
+    """The service over the SQLite file ``db_path`` (created if absent).
+
+    ``admin_key`` sets the admin key (kept as a hash); None keeps the one stored at the
+    first start. ``approvals`` answers owner-approval requirements per request (default:
+    refused; ``lookup.access.keyed_approvals(seed)`` draws them as the simulator does).
+    ``start`` is the wall-clock instant of simulated time 0, for the CSV exports.
+    """
+    from lookup.api.routes import data_routes
+    from lookup.api.routes_admin import admin_routes
+    from lookup.api.routes_audit import audit_routes
+
+    service = PersistentService(db_path, admin_key, synchronous, approvals, start)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(title="alprsim lookup service", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.service = service
+    app.state.limits = limits
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    install_error_handlers(app)
+    auth = bearer_auth(service)
+
+    @app.get("/healthz", tags=["health"], summary="liveness (no key needed)")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(data_routes(service, auth, limits))
+    app.include_router(audit_routes(service, auth))
+    app.include_router(admin_routes(service, auth))
+    return app
+
+
+__all__ = ["BodyLimit", "Limits", "bearer_auth", "create_app"]

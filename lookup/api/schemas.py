@@ -1,0 +1,356 @@
+"""What goes over the wire: pydantic models of the API's bodies, strict at this edge.
+
+Unknown fields are errors (``extra="forbid"``); plates, patterns and times are checked
+here so that a bad value gets a 422 naming its field before any domain call. Times are
+integer seconds since the scenario start (the simulation clock), as in the simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lookup.requests import ORG_KINDS, SEARCH_TYPES
+from lookup.store import PatternError, parse_pattern
+from sim.plates import PlateError, encode, normalise
+
+MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
+TimeS = Annotated[int, Field(ge=0, le=MAX_TIME_S, description="seconds since the scenario start")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
+Small = Annotated[int, Field(ge=0, le=255)]
+Text = Annotated[str, Field(max_length=1000)]
+ShortText = Annotated[str, Field(max_length=200)]
+# plate text as a reader or an officer writes it; spaces, dots and dashes are dropped
+PlateText = Annotated[str, Field(pattern=r"^[A-Za-z0-9 .-]{1,16}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_plate(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            encode(value)
+        except PlateError as error:
+            raise ValueError(str(error)) from None
+    return value
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+class ReadColumnsIn(Strict):
+    """One batch of reads, column by column (every list equally long)."""
+
+    time_s: list[TimeS]
+    camera: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(description="device number")
+    plate: list[PlateText] = Field(description="recognised plate text, 1 to 8 letters or digits")
+    plate_state: list[Small] | None = Field(None, description="issuing-state index (docs/api.md); default 0")
+    confidence: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] | None = None
+    make: list[Small] | None = None
+    colour: list[Small] | None = None
+    body: list[Small] | None = None
+
+    @model_validator(mode="after")
+    def _same_length(self) -> ReadColumnsIn:
+        n = len(self.time_s)
+        for name in ("camera", "plate", "plate_state", "confidence", "make", "colour", "body"):
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                raise ValueError(f"reads.{name} has {len(values)} values but reads.time_s has {n}")
+        for i, text in enumerate(self.plate):
+            if not 1 <= len(normalise(text)) <= 8:
+                raise ValueError(f"reads.plate[{i}]: {text!r} must have 1 to 8 letters or digits")
+        return self
+
+
+class BatchIn(Strict):
+    batch_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(
+        None, description="client's id for the batch: a batch id sent again stores nothing new")
+    reads: ReadColumnsIn
+
+
+class BatchOut(BaseModel):
+    batch_id: str | None
+    first_id: int = Field(description="the batch's reads got ids first_id .. first_id + count - 1, in order")
+    count: int
+    duplicate: bool
+
+
+# --- searches ----------------------------------------------------------------------------
+
+
+class QueryIn(Strict):
+    plate: str | None = Field(None, max_length=32, description="exact plate")
+    plate_pattern: str | None = Field(None, max_length=32, description="'?' one character, '*' any run")
+    make: Small | None = None
+    colour: Small | None = None
+    body: Small | None = None
+    start_s: TimeS | None = Field(None, description="window start, inclusive")
+    end_s: TimeS | None = Field(None, description="window end, exclusive")
+    cameras: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] | None = Field(None, max_length=10_000)
+
+    _plate = field_validator("plate")(_check_plate)
+
+    @field_validator("plate_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_pattern(value)
+            except PatternError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> QueryIn:
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError(f"query.end_s ({self.end_s}) must be after query.start_s ({self.start_s})")
+        return self
+
+
+class SearchIn(Strict):
+    """A search as declared: the same fields as ``lookup.requests.SearchRequest`` less the
+    organization, which is the key's."""
+
+    request_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(
+        None, description="unique per organization; the service makes one if absent")
+    user: Annotated[str, Field(min_length=1, max_length=200)]
+    time_s: TimeS | None = Field(None, description="when the search is made; default: the service clock")
+    reason: Text = ""
+    search_type: Literal[SEARCH_TYPES] = "plate"  # type: ignore[valid-type]
+    query: QueryIn = QueryIn()
+    offense_type: ShortText | None = None
+    case_number: ShortText | None = None
+    on_behalf_of: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> SearchIn:
+        q = self.query
+        if self.time_s is not None and q.start_s is not None and q.start_s > self.time_s:
+            raise ValueError(f"query.start_s ({q.start_s}) is after the search time time_s ({self.time_s})")
+        return self
+
+
+class NetworkOut(BaseModel):
+    owner: str
+    via: str = Field(description="own, share, state or national_lookup")
+    effect: str = Field(description="allow, require_approval, rate_limited or deny")
+    rule: str = Field(description="the deciding policy/rule")
+    message: str
+    searched: bool
+    reads: int
+    delay_s: float
+    retry_after_s: float | None
+
+
+class ReadsOut(BaseModel):
+    """Returned reads, column by column, in id order."""
+
+    id: list[int]
+    time_s: list[int]
+    camera: list[int]
+    owner: list[str]
+    plate: list[str]
+    plate_state: list[int]
+    confidence: list[float]
+    make: list[int]
+    colour: list[int]
+    body: list[int]
+    delay_s: list[float] = Field(description="approval delay of the read's network")
+
+
+class AuditNetworkOut(BaseModel):
+    owner: str
+    devices: int
+    effect: str
+    rule: str
+    searched: bool
+    reads: int
+
+
+class AuditRowOut(BaseModel):
+    seq: int
+    request_id: str
+    org: str
+    org_name: str
+    org_kind: str
+    user: str
+    time_s: int
+    reason: str
+    case_number: str | None
+    offense_type: str | None
+    on_behalf_of: str | None
+    search_type: str
+    plate: str | None
+    filters: str
+    window_start_s: int | None
+    window_end_s: int | None
+    networks: list[AuditNetworkOut]
+    networks_searched: int
+    devices_searched: int
+    reads_returned: int
+    prev_hash: str | None = Field(description="absent from an owner's view of others' searches")
+    row_hash: str | None
+
+
+class SearchOut(BaseModel):
+    request_id: str
+    status: Literal["served", "denied", "rate_limited"]
+    detail: str = Field(description="why, naming the deciding rule when nothing was searched")
+    networks: list[NetworkOut]
+    reads_returned: int
+    truncated: bool
+    reads: ReadsOut
+    audit: AuditRowOut
+
+
+# --- hotlists, sharing ---------------------------------------------------------------------
+
+
+class HotlistIn(Strict):
+    plate: str = Field(max_length=32)
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    case_number: ShortText | None = None
+    offense_type: ShortText | None = None
+    label: ShortText = ""
+
+    _plate = field_validator("plate")(_check_plate)
+
+
+class HotlistOut(BaseModel):
+    id: int
+    plate: str
+    reason: str
+    case_number: str | None
+    offense_type: str | None
+    label: str
+
+
+class HotlistCheckIn(Strict):
+    since_s: TimeS
+    now_s: TimeS | None = Field(None, description="default: the service clock")
+    user: Annotated[str, Field(min_length=1, max_length=200)] = "hotlist"
+
+    @model_validator(mode="after")
+    def _order(self) -> HotlistCheckIn:
+        if self.now_s is not None and self.now_s < self.since_s:
+            raise ValueError(f"now_s ({self.now_s}) is before since_s ({self.since_s})")
+        return self
+
+
+class HotlistAlertOut(BaseModel):
+    entry: HotlistOut
+    search: SearchOut
+
+
+class SharingIn(Strict):
+    shares: list[Slug] = Field(default_factory=list, max_length=10_000,
+                               description="organizations granted 1:1 access to your cameras")
+    state_share: bool = False
+    national_lookup: bool = False
+
+
+class SharingOut(BaseModel):
+    shares: list[str]
+    state_share: bool
+    national_lookup: bool
+
+
+# --- audit, admin ------------------------------------------------------------------------
+
+
+class AuditPageOut(BaseModel):
+    rows: list[AuditRowOut]
+    next_after: int | None = Field(description="pass as ?after= for the next page; null at the end")
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    rows_checked: int
+    position: int | None
+    seq: int | None
+    problem: str
+    message: str
+
+
+class OrgIn(Strict):
+    slug: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal[ORG_KINDS]  # type: ignore[valid-type]
+    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.:-]*$", max_length=100)]] = Field(
+        default_factory=list, max_length=100)
+    owns_cameras: bool = False
+    devices: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    retention_days: Annotated[float, Field(gt=0, le=36_500, allow_inf_nan=False)] = 30.0
+
+
+class OrgOut(BaseModel):
+    slug: str
+    name: str
+    kind: str
+    state: str
+    tags: list[str]
+    owns_cameras: bool
+    devices: int
+    retention_days: float
+    index: int
+
+
+class KeyIn(Strict):
+    org: Slug
+    role: Literal["agency", "camera", "auditor"]
+    label: ShortText = ""
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    org: str
+    role: str
+    label: str
+    revoked: bool
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(description="the secret: shown once, kept only as a hash")
+
+
+class PolicyDocument(BaseModel):
+    """A policy (or a pack with ``layers`` inlined) as plain data: see lookup/policy_syntax.py."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PackOut(BaseModel):
+    name: str
+    layers: list[str]
+    document: dict[str, Any] | None
+
+
+class PolicyOut(BaseModel):
+    owner: str
+    name: str | None
+    document: dict[str, Any] | None
+
+
+class PurgeIn(Strict):
+    now_s: TimeS
+
+
+class PurgeOut(BaseModel):
+    deleted: int
+
+
+class StatsOut(BaseModel):
+    reads_stored: int
+    reads_appended: int
+    audit_rows: int
+    organizations: int
+    clock_s: int
