@@ -1,6 +1,8 @@
 """The columnar read store: exact, partial-plate, fingerprint, area and time-window search.
 
-Reads arrive in time-ordered batches (segments). Plate search uses an index of sorted
+Reads arrive in time-ordered batches (segments), copied into contiguous columns that
+grow by doubling (``reserve`` sizes them up front; untouched room costs address space,
+not memory), so a row id indexes every column directly. Plate search uses an index of sorted
 runs (plate code, row id), built lazily and merged in tiers like a log-structured tree:
 an exact plate is one binary search per run; a prefix is a code range; other wildcard
 patterns are matched on each run's table of distinct plates. Retention is enforced at
@@ -29,6 +31,7 @@ from sim.plates import (
 from sim.records import READ_COLUMNS, Reads
 
 DAY_S = 86_400
+RUN_FANOUT = 4  # index runs merged at a time (see ReadStore._index_pending)
 
 
 @dataclass
@@ -45,6 +48,34 @@ class _Run:
             self._distinct = self.plates[first]
             self._distinct_symbols = decode_symbols(self._distinct)
         return self._distinct, self._distinct_symbols
+
+
+def _merge_runs(runs: list[_Run]) -> _Run:
+    """One sorted run from several, oldest first. Older runs' rows all precede newer ones':
+    a stable sort on plates keeps rows ascending within a plate, and timsort merges
+    sorted runs in linear time."""
+    plates = np.concatenate([r.plates for r in runs])
+    order = np.argsort(plates, kind="stable")
+    return _Run(plates[order], np.concatenate([r.rows for r in runs])[order])
+
+
+def match_template(symbols: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Rows of ``symbols`` (n, PLATE_LEN uint8) that fit ``template`` (``parse_pattern``):
+    fixed symbols equal, each wildcard (255) any symbol but padding.
+
+    The fixed positions are compared at once as one 64-bit word per plate; the wildcard
+    positions are then checked on the few plates left.
+    """
+    fixed = template != 255
+    mask = np.where(fixed, 0xFF, 0).astype(np.uint8).view(np.uint64)[0]
+    value = np.where(fixed, template, 0).astype(np.uint8).view(np.uint64)[0]
+    words = np.ascontiguousarray(symbols, dtype=np.uint8).view(np.uint64).ravel()
+    ok = (words & mask) == value
+    wild = np.flatnonzero(~fixed)
+    if len(wild):
+        hit = np.flatnonzero(ok)
+        ok[hit[(symbols[hit][:, wild] == 0).any(axis=1)]] = False
+    return ok
 
 
 class PatternError(ValueError):
@@ -77,56 +108,80 @@ def parse_pattern(pattern: str) -> tuple[str, np.ndarray | None, re.Pattern | No
 class ReadStore:
     """Reads for search, with per-owner retention. ``retention_days[o]`` for owner index o."""
 
-    def __init__(self, retention_days: np.ndarray):
+    def __init__(self, retention_days: np.ndarray, capacity: int = 0):
         self.retention_s = np.asarray(retention_days, dtype=np.float64) * DAY_S
-        self._segments: list[Reads] = []
-        self._bases: list[int] = []
-        self._bases_array = np.empty(0, np.int64)
+        self._columns = {name: np.empty(capacity, dt) for name, dt in READ_COLUMNS.items()}
+        self._bases: list[int] = []  # first row of each segment
         self._tmin: list[int] = []
         self._tmax: list[int] = []
+        self._bounds = np.empty((2, 0))  # (tmin, tmax) per segment as arrays, for window scans
         self._runs: list[_Run] = []
         self._indexed_segments = 0
         self._purged_at_s = -np.inf
         self.rows = 0
 
     # -- writing ----------------------------------------------------------------------
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` more reads without moving the columns (grows by doubling)."""
+        capacity = len(self._columns["time_s"])
+        if self.rows + rows <= capacity:
+            return
+        capacity = max(self.rows + rows, 2 * capacity)
+        for name, old in self._columns.items():
+            new = np.empty(capacity, old.dtype)
+            new[:self.rows] = old[:self.rows]
+            self._columns[name] = new
+            del old
+
     def append(self, reads: Reads) -> None:
-        """Add a batch; rows must not be older than the previous batch's newest row."""
+        """Add a batch (copied in); rows must not be older than the previous batch's newest row."""
         if not len(reads):
             return
         if self._tmax and int(reads.time_s.min()) < self._tmax[-1] - 2 * 3600:
             raise ValueError("read batches must arrive in time order (at most two hours late)")
-        self._segments.append(reads)
-        self._bases.append(self.rows)
+        self.reserve(len(reads))
+        lo, hi = self.rows, self.rows + len(reads)
+        for name, column in self._columns.items():
+            column[lo:hi] = getattr(reads, name)
+        self._bases.append(lo)
         self._tmin.append(int(reads.time_s.min()))
         self._tmax.append(int(reads.time_s.max()))
-        self.rows += len(reads)
+        self.rows = hi
+
+    def _segment(self, i: int) -> tuple[int, int]:
+        return self._bases[i], self._bases[i + 1] if i + 1 < len(self._bases) else self.rows
+
+    def _slice(self, lo: int, hi: int) -> Reads:
+        return Reads(**{name: column[lo:hi] for name, column in self._columns.items()})
 
     @property
     def batch_count(self) -> int:
-        return len(self._segments)
+        return len(self._bases)
 
     def batch(self, i: int) -> tuple[Reads, int]:
-        """The ``i``-th appended batch (rows as appended) and its newest read time."""
-        return self._segments[i], self._tmax[i]
+        """The ``i``-th appended batch (rows as appended, views) and its newest read time."""
+        return self._slice(*self._segment(i)), self._tmax[i]
+
+    def all_reads(self) -> Reads:
+        """Every read appended, in row order: views of the store's columns, no copy."""
+        return self._slice(0, self.rows)
 
     def _index_pending(self) -> None:
-        if self._indexed_segments == len(self._segments):
+        if self._indexed_segments == len(self._bases):
             return
-        new = range(self._indexed_segments, len(self._segments))
-        plates = np.concatenate([self._segments[i].plate for i in new])
-        rows = np.concatenate([np.arange(self._bases[i], self._bases[i] + len(self._segments[i])) for i in new])
+        lo = self._bases[self._indexed_segments]
+        plates = self._columns["plate"][lo:self.rows]
         order = np.argsort(plates, kind="stable")
-        self._runs.append(_Run(plates[order], rows[order]))
-        self._indexed_segments = len(self._segments)
-        while len(self._runs) >= 2 and len(self._runs[-2].plates) <= 2 * len(self._runs[-1].plates):
-            b, a = self._runs.pop(), self._runs.pop()
-            plates = np.concatenate([a.plates, b.plates])
-            rows = np.concatenate([a.rows, b.rows])
-            # the older run's rows all precede the newer's: a stable sort on plates keeps
-            # rows ascending within a plate, and timsort merges two sorted runs in O(n)
-            order = np.argsort(plates, kind="stable")
-            self._runs.append(_Run(plates[order], rows[order]))
+        self._runs.append(_Run(plates[order], lo + order))
+        self._indexed_segments = len(self._bases)
+        # size tiers: when the newest RUN_FANOUT runs are of a size (the oldest of them at
+        # most twice the newest), merge them into one; each row is merged about
+        # log_RUN_FANOUT(rows) times and a search visits a few runs per tier
+        while (len(self._runs) >= RUN_FANOUT
+               and len(self._runs[-RUN_FANOUT].plates) <= 2 * len(self._runs[-1].plates)):
+            merged = _merge_runs(self._runs[-RUN_FANOUT:])
+            del self._runs[-RUN_FANOUT:]
+            self._runs.append(merged)
 
     def purge(self, now_s: int) -> int:
         """Drop rows past their owner's retention from the index; returns rows dropped.
@@ -150,25 +205,7 @@ class ReadStore:
     # -- reading ----------------------------------------------------------------------
     def column(self, name: str, rows: np.ndarray) -> np.ndarray:
         """Values of one column at global row ids (any order)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        out = np.empty(len(rows), dtype=READ_COLUMNS[name])
-        if not len(rows):
-            return out
-        in_order = bool((rows[1:] >= rows[:-1]).all())
-        order = None if in_order else np.argsort(rows, kind="stable")
-        ordered = rows if order is None else rows[order]
-        if len(self._bases_array) != len(self._bases):
-            self._bases_array = np.asarray(self._bases, dtype=np.int64)
-        seg = np.searchsorted(self._bases_array, ordered, side="right") - 1
-        cuts = np.concatenate([[0], np.flatnonzero(np.diff(seg)) + 1, [len(ordered)]])
-        values = np.empty(len(rows), dtype=READ_COLUMNS[name])
-        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-            s = seg[lo]
-            values[lo:hi] = getattr(self._segments[s], name)[ordered[lo:hi] - self._bases[s]]
-        if order is None:
-            return values
-        out[order] = values
-        return out
+        return self._columns[name][:self.rows][np.asarray(rows, dtype=np.int64)]
 
     def reads(self, rows: np.ndarray) -> Reads:
         return Reads(**{name: self.column(name, rows) for name in READ_COLUMNS})
@@ -194,9 +231,7 @@ class ReadStore:
                 distinct, symbols = run.distinct()
                 a, b = np.searchsorted(distinct, [lo_code, hi_code])
                 if template is not None:
-                    sym = symbols[a:b].astype(np.int16)
-                    ok = ((sym == template) | ((template == 255) & (sym != 0))).all(axis=1)
-                    codes = distinct[a:b][ok]
+                    codes = distinct[a:b][match_template(symbols[a:b], template)]
                 else:
                     texts = decode_many(distinct[a:b])
                     codes = distinct[a:b][[regex.fullmatch(t) is not None for t in texts]]
@@ -210,11 +245,16 @@ class ReadStore:
         """Which candidate rows match; ``get(name)`` gives a column for the candidates."""
         t = get("time_s")
         keep = (t >= start) & (t < end)
-        owner = get("owner")
-        if owners is not None:
-            keep &= np.isin(owner, owners)
-        if retention_now > -np.inf:
-            keep &= t >= retention_now - self.retention_s[owner]
+        if owners is not None or retention_now > -np.inf:
+            # one threshold per owner: its retention cut-off, or +inf for owners not searched
+            oldest = np.full(len(self.retention_s), -np.inf) if retention_now == -np.inf else \
+                retention_now - self.retention_s
+            if owners is not None:
+                owners = np.asarray(owners, dtype=np.int64)
+                searched = np.zeros(len(oldest), bool)
+                searched[owners[(owners >= 0) & (owners < len(oldest))]] = True
+                oldest = np.where(searched, oldest, np.inf)
+            keep &= t >= oldest[get("owner")]
         if query.cameras is not None:
             keep &= np.isin(get("camera"), np.asarray(query.cameras, dtype=np.int64))
         for attr in ("make", "colour", "body"):
@@ -238,18 +278,21 @@ class ReadStore:
         if rows is not None:
             keep = self._keep(lambda name: self.column(name, rows), query, owners, start, end, retention_now)
             return np.sort(rows[keep])
-        # no plate: scan the time window segment by segment, on slices (no gathers)
-        parts = []
-        for s, seg in enumerate(self._segments):
-            if self._tmax[s] < start or self._tmin[s] >= end:
-                continue
-            lo, hi = np.searchsorted(seg.time_s, [start, end])
-            if hi <= lo:
-                continue
-            keep = self._keep(lambda name, seg=seg, lo=lo, hi=hi: getattr(seg, name)[lo:hi], query, owners,
-                              start, end, retention_now)
-            parts.append(self._bases[s] + lo + np.flatnonzero(keep))
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+        # no plate: scan the time window on one slice of the columns (no gathers), from the
+        # first segment that reaches into the window to the last; rows in between that lie
+        # outside it (batches may arrive up to two hours late) fail the time test in _keep
+        if self._bounds.shape[1] != len(self._bases):
+            self._bounds = np.array([self._tmin, self._tmax], dtype=np.float64).reshape(2, -1)
+        inside = np.flatnonzero((self._bounds[1] >= start) & (self._bounds[0] < end))
+        if not len(inside):
+            return np.empty(0, np.int64)
+        first, last = self._segment(inside[0]), self._segment(inside[-1])
+        lo = first[0] + int(np.searchsorted(self._columns["time_s"][first[0]:first[1]], start))
+        hi = last[0] + int(np.searchsorted(self._columns["time_s"][last[0]:last[1]], end))
+        if hi <= lo:
+            return np.empty(0, np.int64)
+        keep = self._keep(lambda name: self._columns[name][lo:hi], query, owners, start, end, retention_now)
+        return lo + np.flatnonzero(keep)
 
     def __len__(self) -> int:
         return self.rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,10 +19,8 @@ import pyarrow.parquet as pq
 
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
-from sim.plates import STATES, decode_symbols
+from sim.plates import STATES, text_bytes
 from sim.records import READ_COLUMNS, Reads, RunRecords
-
-_SYMBOL_BYTES = np.frombuffer(b"\0" + b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
@@ -48,7 +47,7 @@ def reads_metrics(records: RunRecords) -> dict:
         "no_read_rate": round(records.no_reads / max(records.no_reads + len(reads), 1), 5),
         "by_owner": {slug: int(by_owner[o]) for o, slug in enumerate(records.owners)},
         "owners": owner_stats,
-        "distinct_vehicles": int(len(np.unique(reads.vehicle))),
+        "distinct_vehicles": int(np.count_nonzero(np.bincount(reads.vehicle, minlength=len(records.vehicles)))),
         "vehicles": int(len(records.vehicles)),
     }
 
@@ -157,30 +156,50 @@ def compare_markdown(reports: dict[str, dict]) -> str:
 
 def plate_text_array(codes: np.ndarray) -> np.ndarray:
     """Plate codes as a numpy bytes array (no Python loop), for writing files."""
-    return _SYMBOL_BYTES[decode_symbols(codes)].view("S8").ravel()
+    return text_bytes(codes)
+
+
+# Columns whose values repeat (dictionary encoding pays); the others are written plain, and
+# the time column, sorted within row groups, as deltas.
+_DICTIONARY_COLUMNS = ["camera", "owner", "plate_state", "make", "colour", "body", "plate_text", "camera_id",
+                       "plate_state_code"]
+
+
+def _reads_table(part: Reads, camera_ids: pa.Array, states: pa.Array) -> pa.Table:
+    cols = {name: pa.array(getattr(part, name)) for name in READ_COLUMNS}
+    cols["plate_text"] = pa.array(plate_text_array(part.plate), type=pa.binary()).cast(pa.string())
+    # dictionary columns: the ids are stored once per row group, not once per read
+    cols["camera_id"] = pa.DictionaryArray.from_arrays(pa.array(part.camera), camera_ids)
+    cols["plate_state_code"] = pa.DictionaryArray.from_arrays(pa.array(part.plate_state), states)
+    return pa.table(cols)
 
 
 def write_reads_parquet(reads: Reads, records: RunRecords, path: Path, chunk_rows: int = 2_000_000) -> None:
-    """Reads with readable plate text and camera ids, written in row groups."""
-    camera_ids = pa.array(records.cameras.camera_id)
-    states = pa.array(STATES)
-    schema = None
+    """Reads with readable plate text and camera ids, written in row groups.
+
+    A writer thread encodes one row group while the next is being assembled (pyarrow
+    releases the GIL while it encodes).
+    """
+    camera_ids = pa.array(records.cameras.camera_id, pa.string())
+    states = pa.array(STATES, pa.string())
     writer = None
-    try:
-        for lo in range(0, max(len(reads), 1), chunk_rows):
-            part = reads.take(slice(lo, lo + chunk_rows))
-            cols = {name: pa.array(getattr(part, name)) for name in READ_COLUMNS}
-            cols["plate_text"] = pa.array(plate_text_array(part.plate), type=pa.binary()).cast(pa.string())
-            cols["camera_id"] = camera_ids.take(pa.array(part.camera))
-            cols["plate_state_code"] = states.take(pa.array(part.plate_state))
-            table = pa.table(cols)
-            if writer is None:
-                schema = table.schema
-                writer = pq.ParquetWriter(path, schema, compression="zstd")
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+    pending = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            for lo in range(0, max(len(reads), 1), chunk_rows):
+                table = _reads_table(reads.take(slice(lo, lo + chunk_rows)), camera_ids, states)
+                if writer is None:
+                    writer = pq.ParquetWriter(path, table.schema, compression="zstd",
+                                              use_dictionary=_DICTIONARY_COLUMNS,
+                                              column_encoding={"time_s": "DELTA_BINARY_PACKED"})
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.write_table, table)
+            if pending is not None:
+                pending.result()
+        finally:
+            if writer is not None:
+                writer.close()
 
 
 def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict, reads_format: str = "parquet") -> list[Path]:

@@ -17,8 +17,8 @@ from cameras.capture import capture
 from lookup.store import ReadStore
 from scenarios.builder import World
 from sim.random_streams import RandomStreams
-from sim.records import READ_COLUMNS, Passes, Reads, RecordsHasher, RunRecords
-from sim.traffic import DAY_S, day_passes
+from sim.records import Passes, Reads, RecordsHasher, RunRecords
+from sim.traffic import DAY_S, day_passes, merge_passes
 
 Process = Callable[[simpy.Environment, "RunContext"], Generator]
 
@@ -32,7 +32,6 @@ class RunContext:
     store: ReadStore
     days: float
     hasher: RecordsHasher = field(default_factory=RecordsHasher)
-    chunks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in READ_COLUMNS})
     passes: int = 0
     no_reads: int = 0
     extra: dict = field(default_factory=dict)  # tables later stages add (searches, audit, ...)
@@ -40,8 +39,6 @@ class RunContext:
     def emit(self, reads: Reads) -> None:
         self.store.append(reads)
         self.hasher.update(reads)
-        for name, arr in reads.columns().items():
-            self.chunks[name].append(arr)
 
 
 def traffic_process(env: simpy.Environment, ctx: RunContext,
@@ -51,9 +48,13 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
     carry: Passes | None = None
     for day in range(int(np.ceil(ctx.days))):
         passes = day_passes(world.traffic, day, ctx.streams)
-        if carry is not None and len(carry):
-            merged = Passes.concat([carry, passes])
-            passes = merged.take(np.argsort(merged.time_s, kind="stable"))
+        if carry is not None:
+            passes = merge_passes(carry, passes)
+        # the store keeps the run's reads in one set of columns, which are the records in
+        # the end; reads never outnumber passes, so room for the rest of the run at this
+        # day's rate with a margin for busier days avoids regrowing them (room never
+        # written is never touched, so it costs address space, not memory)
+        ctx.store.reserve(int(len(passes) * 1.3 * (np.ceil(ctx.days) - day)) + 1024)
         day_end = (day + 1) * DAY_S
         for t0 in range(day * DAY_S, day_end, batch_s):
             if t0 >= end_s:
@@ -100,15 +101,11 @@ def run_world(world: World, days: float | None = None, processes: Iterable[Proce
 
 
 def finish(ctx: RunContext, seed: int, days: float) -> RunRecords:
-    """Assemble the records, column by column so that peak memory stays near one copy."""
+    """Assemble the records: the store's columns as they stand (views, no copy)."""
     digest = ctx.hasher.hexdigest()
-    ctx.store = None  # the store's segments share the chunks' arrays; let them go
-    columns = {}
-    for name in READ_COLUMNS:
-        parts = ctx.chunks.pop(name)
-        columns[name] = np.concatenate(parts) if parts else np.empty(0, READ_COLUMNS[name])
-        del parts
+    reads = ctx.store.all_reads()
+    ctx.store = None
     world = ctx.world
     return RunRecords(seed=seed, days=days, owners=world.owners, cameras=world.cameras,
-                      vehicles=world.traffic.vehicles, reads=Reads(**columns), records_sha256=digest,
+                      vehicles=world.traffic.vehicles, reads=reads, records_sha256=digest,
                       no_reads=ctx.no_reads, passes=ctx.passes, extra=ctx.extra)

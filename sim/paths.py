@@ -67,7 +67,7 @@ def zone_paths(net: RoadNetwork) -> ZonePaths:
     pair_origin = np.zeros(n_pairs, np.int32)
     pair_dest = np.zeros(n_pairs, np.int32)
     pair_time = np.full(n_pairs, np.inf, np.float32)
-    chunks_pair, chunks_edge, chunks_offset = [], [], []
+    chunks_pair, chunks_edge, chunks_offset, chunks_step = [], [], [], []
     for comp in range(len(comps)):
         zones = np.nonzero(zone_comp == comp)[0]
         zone_local[zones] = np.arange(len(zones))
@@ -83,6 +83,7 @@ def zone_paths(net: RoadNetwork) -> ZonePaths:
         pair_time[pair_ids] = dist[origin_row, net.zone_node[dest_zone]]
         cur = net.zone_node[dest_zone].astype(np.int64)
         active = np.nonzero(pred[origin_row, cur] >= 0)[0]
+        step = 0
         while len(active):
             prev = pred[origin_row[active], cur[active]]
             key = prev.astype(np.int64) * n + cur[active]
@@ -90,16 +91,29 @@ def zone_paths(net: RoadNetwork) -> ZonePaths:
             chunks_pair.append(pair_ids[active])
             chunks_edge.append(edge)
             chunks_offset.append(dist[origin_row[active], prev].astype(np.float32))
+            chunks_step.append(np.full(len(active), step, np.int32))
             cur[active] = prev
             active = active[pred[origin_row[active], prev] >= 0]
+            step += 1
     pair = np.concatenate(chunks_pair) if chunks_pair else np.empty(0, np.int64)
     edge = np.concatenate(chunks_edge) if chunks_edge else np.empty(0, np.int32)
     offset = np.concatenate(chunks_offset) if chunks_offset else np.empty(0, np.float32)
-    order = np.lexsort((offset, pair))
+    counts = np.bincount(pair, minlength=n_pairs)
     ptr = np.zeros(n_pairs + 1, np.int64)
-    np.cumsum(np.bincount(pair, minlength=n_pairs), out=ptr[1:])
+    np.cumsum(counts, out=ptr[1:])
+    # the walk went from each destination back to its origin: the k-th step is the k-th
+    # edge from the end, so each edge's place is known without sorting (when offsets rise
+    # strictly along every path, this is exactly the order of sorting by (pair, offset))
+    step = np.concatenate(chunks_step) if chunks_step else np.empty(0, np.int32)
+    place = ptr[pair] + counts[pair] - 1 - step
+    ordered_edge, ordered_offset = np.empty_like(edge), np.empty_like(offset)
+    ordered_edge[place], ordered_offset[place] = edge, offset
+    same_pair = np.diff(np.repeat(np.arange(n_pairs), counts)) == 0
+    if not (np.diff(ordered_offset) > 0)[same_pair].all():
+        order = np.lexsort((offset, pair))  # ties in offset: keep the sort's tie order
+        ordered_edge, ordered_offset = edge[order], offset[order]
     return ZonePaths(z, zone_comp.astype(np.int32), block_start[zone_comp], zone_local, sizes[zone_comp].astype(np.int32),
-                     pair_origin, pair_dest, ptr, edge[order], offset[order], pair_time)
+                     pair_origin, pair_dest, ptr, ordered_edge, ordered_offset, pair_time)
 
 
 # A road segment of the model stands for a bundle of parallel real streets (or lanes): a
@@ -123,16 +137,12 @@ class CheckpointPaths:
     speed_mps: np.ndarray  # float32 free-flow speed at the checkpoint
 
 
-def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
-                   cp_camera: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
-    """Expand zone-pair edge sequences into the checkpoints (cameras) standing on them.
-
-    ``cp_street[i]`` is the bundle street the checkpoint watches (taken modulo the width).
-    """
-    order = np.argsort(cp_edge, kind="stable")
-    cp_edge, cp_fraction, cp_camera = cp_edge[order], cp_fraction[order], cp_camera[order]
+def _expand_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
+                        cp_street: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(row, offset, checkpoint, edge) of every checkpoint on every zone-pair path, in
+    pair order and, within a pair, path order (checkpoints of one edge in the given order)."""
     width = BUNDLE_WIDTH[net.edge_class[cp_edge]]
-    cp_street = cp_street[order] % width
+    cp_street = cp_street % width
     # each checkpoint serves every variant r with r % width == street
     copies = ROUTE_VARIANTS // width
     cp_rep = np.repeat(np.arange(len(cp_edge)), copies)
@@ -149,11 +159,51 @@ def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_f
     offset = paths.edge_offset_s[src] + cp_fraction[cp] * net.travel_time_s()[edge]
     pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())[src]
     row = pair * ROUTE_VARIANTS + cp_variant[rep]
-    order = np.lexsort((offset, row))
+    return row, offset, cp, edge
+
+
+def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
+                   cp_camera: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
+    """Expand zone-pair edge sequences into the checkpoints (cameras) standing on them.
+
+    ``cp_street[i]`` is the bundle street the checkpoint watches (taken modulo the width).
+    Rows list their checkpoints by offset; equal offsets in the order of the arguments.
+    """
+    # Fast path: checkpoints by edge and along each edge by position, so the expansion comes
+    # out in (pair, offset) order, and a stable radix sort by row gives (row, offset) order.
+    # Where two checkpoints of a row share an offset their order would depend on this
+    # arrangement, so that rare case takes the full sort by (row, offset, argument order).
+    by_position = np.lexsort((cp_fraction, cp_edge))
+    row, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_position], cp_fraction[by_position],
+                                                cp_street[by_position])
+    order = stable_argsort(row)
+    row_sorted, offset_sorted = row[order], offset[order]
+    if (offset_sorted[1:] > offset_sorted[:-1])[row_sorted[1:] == row_sorted[:-1]].all():
+        camera = cp_camera[by_position][cp]
+    else:
+        by_edge = np.argsort(cp_edge, kind="stable")
+        row, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_edge], cp_fraction[by_edge],
+                                                    cp_street[by_edge])
+        order = np.lexsort((offset, row))
+        camera = cp_camera[by_edge][cp]
     ptr = np.zeros(paths.n_pairs * ROUTE_VARIANTS + 1, np.int64)
     np.cumsum(np.bincount(row, minlength=paths.n_pairs * ROUTE_VARIANTS), out=ptr[1:])
-    return CheckpointPaths(ptr, cp_camera[cp][order].astype(np.int32), offset[order].astype(np.float32),
+    return CheckpointPaths(ptr, camera[order].astype(np.int32), offset[order].astype(np.float32),
                            net.speed_mps[edge][order].astype(np.float32))
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for integers, faster: two 16-bit radix passes
+    when the values span less than 2**32 (numpy sorts 16-bit keys by radix, wider ones by
+    timsort)."""
+    if not len(values):
+        return np.zeros(0, np.int64)
+    rel = values - values.min()
+    if rel.max() >= 2**32:
+        return np.argsort(values, kind="stable")
+    low = np.argsort(rel.astype(np.uint16), kind="stable")  # rel mod 2**16
+    high = (rel >> 16).astype(np.uint16)
+    return low[np.argsort(high[low], kind="stable")]
 
 
 def edge_flows(paths: ZonePaths, pair_trips: np.ndarray, n_edges: int) -> np.ndarray:

@@ -92,6 +92,15 @@ def _draw_categories(rng: np.random.Generator, shares: np.ndarray, n: int) -> np
     return rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.uint8)
 
 
+def _later_duplicates(values: np.ndarray) -> np.ndarray:
+    """Sorted indices of the values that occurred before (every occurrence but the first)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeat = np.zeros(len(values), bool)
+    repeat[1:] = ordered[1:] == ordered[:-1]
+    return np.sort(order[repeat])
+
+
 def _unique_plates(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
     plates = np.zeros(len(states), np.int64)
     for s, state in enumerate(STATES):
@@ -99,8 +108,7 @@ def _unique_plates(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
         plates[idx] = PLATE_FORMATS[state].generate(rng, len(idx))
     # redraw the rare duplicates until every vehicle has its own plate
     for _ in range(20):
-        _, first = np.unique(plates, return_index=True)
-        dup = np.setdiff1d(np.arange(len(plates)), first)
+        dup = _later_duplicates(plates)
         if not len(dup):
             break
         for s, state in enumerate(STATES):

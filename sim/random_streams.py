@@ -26,13 +26,28 @@ def name_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
 
 
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_MULTIPLIERS = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """The splitmix64 finaliser, vectorised over uint64 arrays (wrapping arithmetic)."""
     with np.errstate(over="ignore"):
-        z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+        z = np.add(x, _GOLDEN, dtype=np.uint64)
+        if np.ndim(z) == 0:
+            z = (z ^ (z >> _SHIFTS[0])) * _MULTIPLIERS[0]
+            z = (z ^ (z >> _SHIFTS[1])) * _MULTIPLIERS[1]
+            return z ^ (z >> _SHIFTS[2])
+        # in place with one scratch array: this runs on every pass, several times
+        tmp = np.right_shift(z, _SHIFTS[0])
+        np.bitwise_xor(z, tmp, out=z)
+        np.multiply(z, _MULTIPLIERS[0], out=z)
+        np.right_shift(z, _SHIFTS[1], out=tmp)
+        np.bitwise_xor(z, tmp, out=z)
+        np.multiply(z, _MULTIPLIERS[1], out=z)
+        np.right_shift(z, _SHIFTS[2], out=tmp)
+        np.bitwise_xor(z, tmp, out=z)
+        return z
 
 
 def combine_keys(*parts: np.ndarray | int) -> np.ndarray:
