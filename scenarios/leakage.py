@@ -67,6 +67,7 @@ class _Agencies:
         self.follow_up_key = ctx.streams.stream_key("agencies/hotlist")
         self.records: list[SearchRecord] = []
         self.hotlist_hits = 0
+        self.follow_ups = 0
         self.checked_segments = 0
         ctx.extra.update(plans=plans, searches=self.records, audit=self.service.audit, sharing=graph,
                          home_lon=world.net.node_lon[world.traffic.vehicles.home_node],
@@ -99,7 +100,9 @@ class _Agencies:
         while self.checked_segments < store.batch_count and store.batch(self.checked_segments)[1] < now_s:
             seg, _ = store.batch(self.checked_segments)
             self.checked_segments += 1
-            hit = np.flatnonzero(np.isin(seg.plate, hot.plates))
+            # hot.plates is sorted: one binary search per read
+            pos = np.minimum(np.searchsorted(hot.plates, seg.plate), len(hot.plates) - 1)
+            hit = np.flatnonzero(hot.plates[pos] == seg.plate)
             self.hotlist_hits += len(hit)
             if not len(hit):
                 continue
@@ -109,8 +112,8 @@ class _Agencies:
             for row in chosen:
                 new.append(len(self.plans))
                 self.plans.append(hotlist_follow_up(hot, seg, int(row), self.owners, len(self.plans)))
-        self.ctx.extra["hotlist"] = {"hits": self.hotlist_hits,
-                                     "follow_ups": sum(1 for p in self.plans if p.channel == "hotlist")}
+        self.follow_ups += len(new)
+        self.ctx.extra["hotlist"] = {"hits": self.hotlist_hits, "follow_ups": self.follow_ups}
         return new
 
 
