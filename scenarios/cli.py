@@ -52,6 +52,8 @@ def run(
     out: Path = typer.Option(Path("alprsim-out"), "--out", help="output folder"),
     reads_format: str = typer.Option("parquet", "--reads-format", help="parquet, csv or none"),
     policy: str | None = typer.Option(None, "--policy", help="policy pack or file (default: the scenario's)"),
+    service: str | None = typer.Option(None, "--service", help="run against a lookup service at this URL "
+                                       "(admin key from ALPRSIM_ADMIN_KEY)"),
 ) -> None:
     """Simulate a scenario and write report.json, report.md, cameras.csv and the reads."""
     if reads_format not in ("parquet", "csv", "none"):
@@ -75,7 +77,10 @@ def run(
                 progress.update(task, completed=now_s, day=now_s / DAY_S, reads=reads)
 
             timings = {"build": t_build}
-            outcome = run_policy(world, scenario_policy(spec, policy), on_batch=on_batch, timings=timings)
+            chosen = scenario_policy(spec, policy)
+            if service and chosen is None:
+                fail("--service: the scenario has no policy; name one with --policy")
+            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
         t_run = time.perf_counter() - t0 - t_build
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report

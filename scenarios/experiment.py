@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from agencies.interest import (
     Hotlist,
     InterestSpec,
@@ -20,7 +22,9 @@ from agencies.interest import (
     plan_local,
     plan_outside,
 )
-from agencies.registry import Agency, registry_for
+from agencies.registry import Agency, registry_for, sharing_for
+from lookup.audit import AuditLog
+from lookup.client import ApiError
 from lookup.policy import PolicyError, PolicyPack
 from lookup.requests import Organization
 from scenarios.builder import World, build_world
@@ -29,6 +33,7 @@ from scenarios.leakage import agency_process, leakage_report
 from scenarios.policy_files import load_pack
 from scenarios.report import build_report
 from scenarios.runner import run_world
+from scenarios.service_run import connect_world
 from scenarios.spec import ScenarioSpec
 from sim.random_streams import RandomStreams
 from sim.records import RunRecords
@@ -98,18 +103,52 @@ def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch],
 
 
 def run_policy(world: World, policy: str | None, planned=None,
-               on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None) -> Outcome:
-    """One run; with a policy, the agencies search the service under it."""
+               on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
+               service_url: str | None = None) -> Outcome:
+    """One run; with a policy, the agencies search the service under it.
+
+    With ``service_url``, the reads and searches go over HTTP to a running service (ours
+    from ``alprsim serve``, or a tester's) provisioned with the scenario; the metrics
+    compare ground truth with what it answered.
+    """
     if policy is None:
         records = run_world(world, on_batch=on_batch)
         return Outcome(world, records, build_report(world, records, timings))
     pack = load_policy(policy, world.spec)
     registry, plans, hotlist = planned or plan_searches(world)
     own = own_policies(world.spec)
-    process = agency_process(plans, registry, pack, hotlist, own, world.spec.extra.get("sharing"))
+    sharing = world.spec.extra.get("sharing")
+    if service_url:
+        return _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, service_url, on_batch, timings)
+    process = agency_process(plans, registry, pack, hotlist, own, sharing)
     records = run_world(world, processes=[process], on_batch=on_batch)
     report = build_report(world, records, timings)
     report.update(leakage_report(records, registry, policy))
+    return Outcome(world, records, report)
+
+
+def _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, url, on_batch, timings) -> Outcome:
+    if own_policies(world.spec):
+        raise ScenarioError(f"{world.spec.source}: owners' own policies are not sent to a service yet; "
+                            "set them at the service with its admin API")
+    graph = sharing_for(registry, world.owners, pack, overrides=sharing)
+    try:
+        session = connect_world(world, url, orgs=[a.org for a in registry.values()],
+                                pack=str(Path(world.spec.base_dir) / policy) if policy.endswith((".yaml", ".yml"))
+                                else policy, sharing=graph)
+    except (ValueError, ApiError, httpx.HTTPError) as exc:
+        raise ScenarioError(f"--service {url}: {exc}") from None
+    try:
+        process = agency_process(plans, registry, pack, hotlist, None, sharing, lookup=session.lookup)
+        records = run_world(world, processes=[process], on_batch=on_batch, store=session.store)
+    except (ApiError, httpx.HTTPError) as exc:
+        raise ScenarioError(f"--service {url}: {exc}") from None
+    finally:
+        session.close()
+    records.extra["audit"] = AuditLog(session.lookup.audit_rows)
+    report = build_report(world, records, timings)
+    report.update(leakage_report(records, registry, policy))
+    report["service"] = url
     return Outcome(world, records, report)
 
 

@@ -53,7 +53,7 @@ class _Agencies:
     """The service and the tallies that the agency processes of one run share."""
 
     def __init__(self, ctx, plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
-                 hotlist: Hotlist | None, own_policies: dict | None, sharing: dict | None):
+                 hotlist: Hotlist | None, own_policies: dict | None, sharing: dict | None, lookup=None):
         world = ctx.world
         self.ctx, self.plans, self.hotlist = ctx, plans, hotlist
         self.owners = world.owners
@@ -62,14 +62,15 @@ class _Agencies:
             graph = sharing_for(registry, self.owners, pack, overrides=sharing)
         except ValueError as exc:
             raise ScenarioError(f"{world.spec.source}: sharing: {exc}") from None
-        self.service = LookupService(ctx.store, self.owners, devices, graph, pack, own_policies)
+        # the in-process service, or a client of a real one (``alprsim run --service``)
+        self.service = lookup or LookupService(ctx.store, self.owners, devices, graph, pack, own_policies)
         self.approval_key = ctx.streams.stream_key("agencies/approval")
         self.follow_up_key = ctx.streams.stream_key("agencies/hotlist")
         self.records: list[SearchRecord] = []
         self.hotlist_hits = 0
         self.follow_ups = 0
         self.checked_segments = 0
-        ctx.extra.update(plans=plans, searches=self.records, audit=self.service.audit, sharing=graph,
+        ctx.extra.update(plans=plans, searches=self.records, audit=getattr(self.service, "audit", None), sharing=graph,
                          home_lon=world.net.node_lon[world.traffic.vehicles.home_node],
                          home_lat=world.net.node_lat[world.traffic.vehicles.home_node],
                          start_local_hour=world.start_local_hour, hotlist={"hits": 0, "follow_ups": 0})
@@ -118,14 +119,15 @@ class _Agencies:
 
 
 def agency_process(plans: list[PlannedSearch], registry: dict[str, Agency], pack: PolicyPack,
-                   hotlist: Hotlist | None = None, own_policies: dict | None = None, sharing: dict | None = None):
+                   hotlist: Hotlist | None = None, own_policies: dict | None = None, sharing: dict | None = None,
+                   lookup=None):
     """A simpy process factory: plays ``plans`` (sorted by time) against the service, and
     every hour plans the camera owners' follow-ups of hotlist hits."""
     plans = list(plans)
     planned = len(plans)
 
     def process(env: simpy.Environment, ctx) -> Generator:
-        agencies = _Agencies(ctx, plans, registry, pack, hotlist, own_policies, sharing)
+        agencies = _Agencies(ctx, plans, registry, pack, hotlist, own_policies, sharing, lookup)
         queue: list[tuple[float, int]] = [(plans[i].time_s, i) for i in range(planned)]
         heapq.heapify(queue)
         next_check = 3600.0 if hotlist is not None else np.inf

@@ -82,15 +82,16 @@ def retention_process(env: simpy.Environment, ctx: RunContext) -> Generator:
 
 
 def run_world(world: World, days: float | None = None, processes: Iterable[Process] = (),
-              on_batch: Callable[[int, int], None] | None = None) -> RunRecords:
+              on_batch: Callable[[int, int], None] | None = None, store=None) -> RunRecords:
     """Run the world for ``days`` with its traffic, retention and any extra processes.
 
-    The world's seed (``world.spec.seed``) drives everything: one seed per run.
+    The world's seed (``world.spec.seed``) drives everything: one seed per run. ``store``
+    replaces the in-process ``ReadStore`` (a service's, see ``scenarios.service_run``).
     """
     seed = world.spec.seed
     days = world.spec.days if days is None else days
     streams = RandomStreams(seed)
-    ctx = RunContext(world, streams, ReadStore(world.retention_days), days)
+    ctx = RunContext(world, streams, store if store is not None else ReadStore(world.retention_days), days)
     env = simpy.Environment()
     env.process(traffic_process(env, ctx, on_batch))
     env.process(retention_process(env, ctx))

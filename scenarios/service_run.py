@@ -103,6 +103,12 @@ class RemoteReadStore:
         self.local.purge(now_s)
         return self.admin.purge(int(now_s))
 
+    def reserve(self, rows: int) -> None:
+        self.local.reserve(rows)
+
+    def all_reads(self) -> Reads:
+        return self.local.all_reads()
+
     def column(self, name: str, rows: np.ndarray) -> np.ndarray:
         return self.local.column(name, rows)
 
