@@ -75,7 +75,12 @@ def capture(passes: Passes, cameras: Cameras, vehicles: Vehicles, spec: CaptureS
     keys, night = keys[seen], night[seen]
     vehicle = passes.vehicle[seen]
     true_symbols = vehicles.plate_symbols[vehicle]
-    obs = misread.observe(true_symbols, night, passes.speed_mps[seen], keys, streams)
+    if getattr(misread, "reads_plate_state", False):
+        # the image path draws each state's layout, so it needs to know the state
+        obs = misread.observe(true_symbols, night, passes.speed_mps[seen], keys, streams,
+                              plate_state=vehicles.plate_state[vehicle])
+    else:
+        obs = misread.observe(true_symbols, night, passes.speed_mps[seen], keys, streams)
     ok = ~obs.no_read
     keys, vehicle, seen = keys[ok], vehicle[ok], seen[ok]
     f = keyed_uniforms(keys, streams.stream_key("fingerprint"), 6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -12,7 +13,9 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
+from scenarios.cli_cameras import register as register_cameras
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
@@ -35,6 +38,7 @@ app.add_typer(scenarios_app, name="scenarios")
 register_policies(app)
 register_forensics(app)
 register_serve(app)
+register_cameras(app)
 console = Console(stderr=True)
 
 
@@ -54,10 +58,14 @@ def run(
     policy: str | None = typer.Option(None, "--policy", help="policy pack or file (default: the scenario's)"),
     service: str | None = typer.Option(None, "--service", help="run against a lookup service at this URL "
                                        "(admin key from ALPRSIM_ADMIN_KEY)"),
+    camera_mode: str = typer.Option("fast", "--camera-mode", help="fast (calibrated misread model) or image "
+                                    "(render and read every pass with OpenCV: small scenarios only)"),
 ) -> None:
     """Simulate a scenario and write report.json, report.md, cameras.csv and the reads."""
     if reads_format not in ("parquet", "csv", "none"):
         fail(f"--reads-format: {reads_format!r} is not parquet, csv or none")
+    if camera_mode not in ("fast", "image"):
+        fail(f"--camera-mode: {camera_mode!r} is not fast or image")
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
         if seed is not None and not 0 <= seed < 2**63:
@@ -67,6 +75,8 @@ def run(
         t0 = time.perf_counter()
         with console.status(f"building {spec.name}: road network, paths, population, cameras"):
             world = build_world(spec)
+            if camera_mode == "image":
+                world = dataclasses.replace(world, misread=ImagePathMisreadModel(gallery_size=24))
         t_build = time.perf_counter() - t0
         with Progress(TextColumn("[bold]simulating"), BarColumn(), TextColumn("day {task.fields[day]:.1f}"),
                       TextColumn("{task.fields[reads]:,} reads"), TimeElapsedColumn(), console=console,
@@ -85,6 +95,8 @@ def run(
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report
         report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        if camera_mode == "image":
+            report["gallery"] = str(write_gallery(world.misread.gallery, out / "gallery").relative_to(out))
         written = write_outputs(out, world, records, report, reads_format)
     except ScenarioError as exc:
         fail(str(exc))

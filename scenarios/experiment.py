@@ -29,6 +29,7 @@ from lookup.policy import PolicyError, PolicyPack
 from lookup.requests import Organization
 from scenarios.builder import World, build_world
 from scenarios.files import ScenarioError
+from scenarios.gunshots import GunshotSpec, plan_gunshot_searches
 from scenarios.leakage import agency_process, leakage_report
 from scenarios.policy_files import load_pack
 from scenarios.report import build_report
@@ -40,6 +41,7 @@ from sim.records import RunRecords
 
 AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share", "declare_own_share",
                "hotlist_vehicle_share", "hotlist_follow_up_share"}
+GUNSHOT_KEYS = {"gunshots_per_day", "sensors_per_km2"}
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,31 @@ class Outcome:
 
 
 def interest_spec(spec: ScenarioSpec) -> InterestSpec:
-    section = spec.extra.get("agencies") or {}
+    section = {k: v for k, v in (spec.extra.get("agencies") or {}).items() if k not in GUNSHOT_KEYS}
     unknown = sorted(set(section) - AGENCY_KEYS)
     if unknown:
-        raise ScenarioError(f"{spec.source}: agencies.{unknown[0]}: unknown field (known: {sorted(AGENCY_KEYS)})")
+        raise ScenarioError(f"{spec.source}: agencies.{unknown[0]}: unknown field "
+                            f"(known: {sorted(AGENCY_KEYS | GUNSHOT_KEYS)})")
     base = InterestSpec()
     try:
         return dataclasses.replace(base, **{k: (dict(base.targets) | dict(v)) if k == "targets" else v
                                             for k, v in section.items()})
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{spec.source}: agencies: {exc}") from None
+
+
+def gunshot_spec(spec: ScenarioSpec) -> GunshotSpec:
+    section = spec.extra.get("agencies") or {}
+    rates = section.get("gunshots_per_day") or {}
+    if not isinstance(rates, dict) or not all(isinstance(v, int | float) and v >= 0 for v in rates.values()):
+        raise ScenarioError(f"{spec.source}: agencies.gunshots_per_day: {rates!r} must map owner slugs to rates >= 0")
+    unknown = sorted(set(rates) - set(spec.owner_slugs))
+    if unknown:
+        raise ScenarioError(f"{spec.source}: agencies.gunshots_per_day.{unknown[0]}: not an owner of this scenario")
+    density = section.get("sensors_per_km2", 6.0)
+    if not isinstance(density, int | float) or density <= 0:
+        raise ScenarioError(f"{spec.source}: agencies.sensors_per_km2: {density!r} must be a positive number")
+    return GunshotSpec(dict(rates), float(density))
 
 
 def scenario_policy(spec: ScenarioSpec, override: str | None) -> str | None:
@@ -98,6 +115,7 @@ def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch],
     streams = RandomStreams(spec.seed)
     plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, interest, streams)
     plans += plan_outside(registry, world.traffic.vehicles, spec.days, interest, streams)
+    plans += plan_gunshot_searches(world, gunshot_spec(spec), streams)[0]
     plans.sort(key=lambda p: (p.time_s, p.request.request_id))
     return registry, plans, plan_hotlist(world.traffic.vehicles, interest, streams)
 

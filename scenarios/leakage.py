@@ -267,7 +267,7 @@ def _cost(records: RunRecords, plans: list[PlannedSearch], searches: list[Search
     legit = [s for s in searches if plans[s.plan].legit]
     denied = sum(1 for s in legit if not s.served)
     partly = sum(1 for s in legit if s.served and any(e != "allow" for _, e, _ in s.decisions))
-    no_hit = bystanders = false_hits = 0
+    no_hit = bystanders = false_hits = gunshot_searches = gunshot_bystanders = 0
     for s in searches:
         plan = plans[s.plan]
         vehicles = reads.vehicle[s.rows]
@@ -280,9 +280,13 @@ def _cost(records: RunRecords, plans: list[PlannedSearch], searches: list[Search
                 false_hits += int(((reads.plate[s.rows] == code) & (vehicles != plan.target_vehicle)).sum())
         else:
             bystanders += int(len(vehicles))
+        if plan.channel == "gunshot":
+            gunshot_searches += 1
+            gunshot_bystanders += int(len(vehicles))
     return {"legit_searches": len(legit), "legit_denied": denied, "legit_partly_denied": partly,
             "legit_without_hit": no_hit, "bystander_reads_delivered": bystanders,
-            "misread_false_hits": false_hits}
+            "misread_false_hits": false_hits, "gunshot_area_searches": gunshot_searches,
+            "gunshot_bystander_reads": gunshot_bystanders}
 
 
 def true_purpose(plan: PlannedSearch, registry: dict[str, Agency]) -> str:

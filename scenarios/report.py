@@ -90,6 +90,9 @@ def render_markdown(report: dict) -> str:
     for slug, stats in r["owners"].items():
         lines.append(f"| {slug} | {stats['cameras']:,} | {r['by_owner'][slug]:,} | "
                      f"{stats['per_camera_per_day']['median']:,.0f} |")
+    if "gallery" in report:
+        lines += ["", f"Image path: every pass was rendered and read with OpenCV; crops and readings in "
+                  f"[{report['gallery']}]({report['gallery']})."]
     if "leakage" in report:
         lines += ["", leakage_markdown(report)]
     return "\n".join(lines) + "\n"

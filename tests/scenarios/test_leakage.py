@@ -191,3 +191,9 @@ policy:
                                  "sharing": {"state_share": [], "shares": [], "national_lookup": []}})
     report = run_policy(build_world(closed), "ca-sb34").report
     assert report["leakage"]["federal"]["reads_delivered"] == 0  # nobody shares: proxies reach only their own
+
+
+def test_gunshot_alerts_trigger_area_searches_whose_reads_are_all_bystanders(reports):
+    cost = reports["ca-sb34"]["cost"]
+    assert cost["gunshot_area_searches"] > 0
+    assert 0 < cost["gunshot_bystander_reads"] <= cost["bystander_reads_delivered"]

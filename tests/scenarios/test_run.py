@@ -98,3 +98,18 @@ def test_run_command_refuses_a_bad_days_value(tmp_path):
 
     result = CliRunner().invoke(app, ["run", str(FIXTURES / "two-towns.yaml"), "--days", "-1", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--days" in result.output
+
+
+def test_image_camera_mode_reads_every_pass_from_rendered_plates_and_writes_a_gallery(tmp_path):
+    from typer.testing import CliRunner
+
+    from tests.conftest import FIXTURES
+
+    out = tmp_path / "img"
+    result = CliRunner().invoke(app, ["run", str(FIXTURES / "two-towns.yaml"), "--days", "0.1", "--camera-mode", "image",
+                                      "--reads-format", "none", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["gallery"] == "gallery/index.md" and report["reads"]["total"] > 0
+    index = (out / "gallery" / "index.md").read_text()
+    assert index.count("crop-") >= 2 and (out / "gallery" / "crop-0001.png").exists()

@@ -1,0 +1,439 @@
+"""Read plate text from a camera crop with OpenCV and numpy only (nothing downloaded).
+
+Three stages, as classic plate readers do:
+
+1. localise: binarise dark-on-light detail (adaptive threshold), keep blobs shaped like
+   characters, and take the largest row of blobs of similar height as the plate's
+   characters; fit lines through their tops and bottoms and warp that band to an
+   upright strip (this undoes perspective and roll);
+2. segment: binarise the strip again, keep blobs of character height, join the pieces of
+   broken characters and split blobs that hold two;
+3. classify: each character patch becomes a small normalised image (pixels plus
+   edge-orientation histograms) and is matched by nearest neighbours, in a PCA +
+   Fisher-discriminant space, against a bank of glyphs drawn in every available
+   typeface with random degradations (``cameras.glyphs``; built on first use, cached);
+4. plate syntax: as deployed engines do, the reading is fitted to the state pattern
+   (``sim.plates.PLATE_FORMATS``) that costs least, unless every pattern costs too much
+   (a vanity plate is read as it is).
+
+A read is ``Reading(text, char_confidence, confidence, no_read)``; a crop where no row
+of ``min_chars`` to ``max_chars`` characters is found, whose confidence is below
+``min_confidence``, or whose blobs resemble no glyph (``max_glyph_distance``) is a
+no-read, not a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from cameras.glyphs import STRIP_CHAR_H, GlyphBank, default_bank, patch_features
+from sim.plates import ALPHABET, PLATE_FORMATS
+
+_STRIP_PAD = 7
+_FIND_H = 110  # localisation works on crops scaled down to this height
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one crop. ``text`` is "" for a no-read."""
+
+    text: str
+    char_confidence: tuple[float, ...]
+    confidence: float
+    no_read: bool
+
+
+NO_READ = Reading("", (), 0.0, True)
+
+
+# ---------------------------------------------------------------------------------
+# Localise and segment.
+
+
+def _char_blobs(binary: np.ndarray, min_h: float, max_h: float) -> np.ndarray:
+    """(n, 5) x, y, w, h, area of blobs shaped like characters."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    s = stats[1:]
+    w, h, area = s[:, 2], s[:, 3], s[:, 4]
+    # up to four touching characters make one wide blob at low resolution
+    keep = (h >= min_h) & (h <= max_h) & (w <= 4.5 * h) & (w >= 1) & (area >= 0.12 * w * h)
+    return s[keep]
+
+
+def _median(values) -> float:
+    """Median of a short sequence (np.median's overhead dominates at this size)."""
+    ordered = sorted(float(v) for v in values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept."""
+    xm, ym = x.mean(), y.mean()
+    dx = x - xm
+    slope = float((dx * (y - ym)).sum() / max((dx * dx).sum(), 1e-9))
+    return slope, float(ym - slope * xm)
+
+
+def _binarisations(smooth: np.ndarray, block: int):
+    """Dark detail on light, two ways: a local mean threshold, and a black-hat (which
+    ignores shadows and dark regions wider than a stroke)."""
+    yield cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 6)
+    size = max(5, block // 3) | 1
+    hat = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    yield cv2.threshold(hat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+
+
+def _best_row(blobs: np.ndarray) -> tuple[np.ndarray, float]:
+    """The row of similar-height, aligned blobs with the most ink (height squared, per
+    character; a wide blob counts as the characters it holds), three characters at least."""
+    if len(blobs) < 2:
+        return blobs[:0], 0.0
+    h = blobs[:, 3].astype(np.float32)
+    cy = blobs[:, 1] + h / 2
+    cx = blobs[:, 0] + blobs[:, 2] / 2.0
+    count = np.maximum(1.0, np.round(blobs[:, 2] / (0.6 * h)))  # touching characters count
+    weight = h ** 2 * count
+    members = (np.abs(h[None, :] - h[:, None]) <= 0.28 * h[:, None]) & (
+        np.abs(cy[None, :] - cy[:, None]) <= 0.45 * h[:, None])
+    potential = members @ weight
+    best, best_score = blobs[:0], 0.0
+    seen: set[bytes] = set()
+    for i in np.argsort(-potential):
+        if potential[i] <= best_score:
+            break  # no later row can beat the best one
+        member = members[i]
+        key = member.tobytes()
+        if key in seen or member.sum() < 2:
+            continue
+        seen.add(key)
+        # a plate row is compact: keep the larger side of a wide gap between blobs
+        xs = np.sort(cx[member])
+        gaps = np.diff(xs)
+        if gaps.max() > 3.5 * h[i]:
+            cut = int(np.argmax(gaps))
+            lo, hi = (xs[0], xs[cut]) if cut + 1 >= len(xs) - cut - 1 else (xs[cut + 1], xs[-1])
+            member = member & (cx >= lo) & (cx <= hi)
+        score = float(member @ weight)
+        if float(member @ count) >= 3 and score > best_score:
+            best, best_score = blobs[member], score
+    return best, best_score
+
+
+def localise(gray: np.ndarray) -> np.ndarray | None:
+    """The characters' band as an upright strip (STRIP_CHAR_H tall characters), or None."""
+    # find the row on a copy at most _FIND_H tall (cheaper); warp from the full image
+    shrink = min(1.0, _FIND_H / gray.shape[0])
+    small = gray if shrink == 1.0 else cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    h_img = small.shape[0]
+    block = max(11, int(h_img * 0.35) | 1)
+    smooth = cv2.GaussianBlur(small, (3, 3), 0)
+    best, best_score = None, 0.0
+    for binary in _binarisations(smooth, block):
+        row, score = _best_row(_char_blobs(binary, max(5, 0.08 * h_img), 0.75 * h_img))
+        if len(row) and score > best_score:
+            best, best_score = row, score
+    if best is None:
+        return None
+    x, y, w, h = (best[:, k].astype(np.float64) / shrink for k in range(4))
+    cx = x + w / 2
+    char_h = _median(h)
+    if len(best) >= 3 and np.ptp(cx) > 0:
+        top = _line_fit(cx, y)
+        bottom = _line_fit(cx, y + h)
+    else:
+        top, bottom = (0.0, float(y.min())), (0.0, float((y + h).max()))
+    slope = (top[0] + bottom[0]) / 2
+    # the band's sides are perpendicular to the text line
+    x_left, x_right = x.min() - 0.5 * char_h, (x + w).max() + 0.5 * char_h
+    pts = []
+    for xe, line, pad in ((x_left, top, -1), (x_right, top, -1), (x_right, bottom, 1), (x_left, bottom, 1)):
+        ye = line[0] * xe + line[1] + pad * 0.12 * char_h
+        pts.append((xe, ye))
+    src = np.array(pts, np.float32)
+    # shift the bottom corners along the text line's normal so sides stay perpendicular
+    normal_dx = -slope * (src[3, 1] - src[0, 1])
+    src[2, 0] += normal_dx
+    src[3, 0] += normal_dx
+    band_h = STRIP_CHAR_H * 1.24
+    scale = band_h / max(np.mean([src[3, 1] - src[0, 1], src[2, 1] - src[1, 1]]), 1.0)
+    width = int(min(max((x_right - x_left) * scale, 20), 600))
+    dst = np.array([[0, _STRIP_PAD], [width, _STRIP_PAD], [width, _STRIP_PAD + band_h],
+                    [0, _STRIP_PAD + band_h]], np.float32)
+    out_h = int(band_h + 2 * _STRIP_PAD)
+    return cv2.warpPerspective(gray, cv2.getPerspectiveTransform(src, dst), (width, out_h),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+_FLAT_KERNEL = cv2.getStructuringElement(cv2.MORPH_RECT, (STRIP_CHAR_H // 2 | 1, STRIP_CHAR_H // 2 | 1))
+
+
+def flatten_illumination(strip: np.ndarray) -> np.ndarray:
+    """Divide by the plate's own brightness (a closing wider than any stroke), so that a
+    shadow edge or a glare gradient across the plate does not move the threshold."""
+    background = cv2.morphologyEx(strip, cv2.MORPH_CLOSE, _FLAT_KERNEL)
+    background = cv2.blur(background, (STRIP_CHAR_H // 4 | 1, STRIP_CHAR_H // 4 | 1))
+    return cv2.divide(strip, np.maximum(background, 1), scale=255)
+
+
+def segment(strip: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Character boxes (x, y, w, h) left to right in an upright strip."""
+    return segment_flat(flatten_illumination(strip))
+
+
+def segment_flat(flat: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Character boxes in a strip whose illumination is already flattened.
+
+    Thresholds a little either side of Otsu's level are tried (a darker one keeps the
+    blurred gaps between characters open, a lighter one keeps faint strokes whole) and
+    the most plausible row of characters is kept."""
+    otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    lo = float(np.partition(flat.ravel(), flat.size // 50)[flat.size // 50])
+    best, best_score = [], -1.0
+    for factor in (0.85, 0.7, 1.0):
+        _, binary = cv2.threshold(flat, lo + factor * (otsu - lo), 255, cv2.THRESH_BINARY_INV)
+        boxes, splits = _boxes(binary)
+        score = _row_plausibility(boxes) - 0.5 * splits
+        if score > best_score + 0.25:
+            best, best_score = boxes, score
+        if splits == 0 and score >= 6 and len(boxes) == score:
+            break  # every blob is a plausible character: look no further
+    return best
+
+
+def _row_plausibility(boxes: list[tuple[int, int, int, int]]) -> float:
+    """How much a set of boxes looks like a plate's characters: count of boxes of the
+    common height and a character's width, up to a plate's length."""
+    if not boxes:
+        return 0.0
+    h = np.array([b[3] for b in boxes], np.float32)
+    w = np.array([b[2] for b in boxes], np.float32)
+    typical = _median(h)
+    good = (np.abs(h - typical) <= 0.15 * typical) & (w >= 0.12 * h) & (w <= 0.75 * h)
+    return float(min(good.sum(), 8)) - 0.5 * max(0, len(boxes) - 8)
+
+
+def _boxes(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
+    """Character boxes in one binarised strip, and how many blobs had to be cut apart."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    s = stats[1:]
+    height, width = binary.shape
+    # frame edges and bolts touch the strip's ends or run its whole height
+    keep = ((s[:, 3] >= 0.3 * STRIP_CHAR_H) & (s[:, 3] <= 1.3 * STRIP_CHAR_H) & (s[:, 4] >= 12)
+            & (s[:, 0] > 0) & (s[:, 0] + s[:, 2] < width) & ~((s[:, 1] == 0) & (s[:, 1] + s[:, 3] >= height)))
+    s = s[keep]
+    if not len(s):
+        return [], 0
+    s = s[np.argsort(s[:, 0])]
+    # pieces of a character: blobs that overlap another blob horizontally are joined
+    boxes: list[list[int]] = []
+    for x, y, w, h, _ in s:
+        if boxes:
+            bx, by, bw, bh = boxes[-1]
+            overlap = min(bx + bw, x + w) - max(bx, x)
+            if overlap > 0.5 * min(w, bw):
+                nx, ny = min(bx, x), min(by, y)
+                boxes[-1] = [nx, ny, max(bx + bw, x + w) - nx, max(by + bh, y + h) - ny]
+                continue
+        boxes.append([int(x), int(y), int(w), int(h)])
+    boxes = _join_slivers(boxes)
+    tall = [b for b in boxes if b[3] >= 0.62 * STRIP_CHAR_H]
+    if not tall:
+        return [], 0
+    # plate fonts are condensed: a character is about half as wide as tall; wider blobs
+    # are touching characters (common at low resolution), cut where the ink is thinnest
+    single = [b[2] for b in tall if 0.25 * b[3] < b[2] < 0.72 * b[3]]
+    unit = min(max(_median(single), 0.3 * STRIP_CHAR_H), 0.6 * STRIP_CHAR_H) if single else 0.5 * STRIP_CHAR_H
+    gap = 0.06 * STRIP_CHAR_H
+    result: list[tuple[int, int, int, int]] = []
+    splits = 0
+    for x, y, w, h in tall:
+        parts = max(1, int(round((w + gap) / (unit + gap)))) if w > 1.4 * unit else 1
+        if parts > 1:  # touching characters: cut at the thinnest columns
+            splits += parts - 1
+            cols = (binary[y:y + h, x:x + w] > 0).sum(axis=0).astype(np.float32)
+            cuts = []
+            for k in range(1, parts):
+                centre = k * w / parts
+                # plate fonts are near monospace: cut near the equal division, where ink is thinnest
+                lo, hi = max(1, int(centre - 0.2 * w / parts)), min(w - 1, int(centre + 0.2 * w / parts) + 1)
+                if hi <= lo:
+                    cuts.append(int(centre))
+                    continue
+                cost = cols[lo:hi] + 0.15 * h * np.abs(np.arange(lo, hi) - centre) / max(w / parts, 1)
+                cuts.append(lo + int(np.argmin(cost)))
+            edges = [0, *cuts, w]
+            result.extend((x + a, y, b - a, h) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a > 1)
+        else:
+            result.append((x, y, w, h))
+    return _drop_frame_edges(result), splits
+
+
+def _join_slivers(boxes: list[list[int]]) -> list[list[int]]:
+    """Join a thin sliver to the neighbour it touches when the two still make one
+    character's width: the outer strokes of an M or a W break off first in a blur."""
+    out: list[list[int]] = []
+    for box in boxes:
+        if out:
+            bx, by, bw, bh = out[-1]
+            x, y, w, h = box
+            gap = x - (bx + bw)
+            thin = min(w, bw) < 0.2 * max(h, bh)
+            if thin and gap <= 0.04 * STRIP_CHAR_H and (x + w - bx) <= 0.62 * max(h, bh):
+                ny = min(by, y)
+                out[-1] = [bx, ny, x + w - bx, max(by + bh, y + h) - ny]
+                continue
+        out.append(list(box))
+    return out
+
+
+def _drop_frame_edges(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """A thin blob at either end, set apart by much more than the characters' spacing, is
+    the plate frame's edge, not a '1'."""
+    if len(boxes) < 4:
+        return boxes
+    gaps = [b[0] - (a[0] + a[2]) for a, b in zip(boxes[:-1], boxes[1:], strict=True)]
+    typical = max(_median(gaps[1:-1]), 0.06 * STRIP_CHAR_H)
+    if boxes[0][2] < 0.3 * boxes[0][3] and gaps[0] > 2.5 * typical + 2:
+        boxes, gaps = boxes[1:], gaps[1:]
+    if boxes[-1][2] < 0.3 * boxes[-1][3] and gaps[-1] > 2.5 * typical + 2:
+        boxes = boxes[:-1]
+    return boxes
+
+
+# ---------------------------------------------------------------------------------
+# Plate syntax: like deployed engines, prefer a reading that fits a state's pattern.
+
+
+@lru_cache(maxsize=1)
+def _syntax_masks() -> dict[int, np.ndarray]:
+    """Plate length -> (patterns, length, len(ALPHABET)) bool: symbols allowed per slot."""
+    by_len: dict[int, list[np.ndarray]] = {}
+    seen = set()
+    for fmt in PLATE_FORMATS.values():
+        if (fmt.pattern, fmt.letters) in seen:
+            continue
+        seen.add((fmt.pattern, fmt.letters))
+        mask = np.zeros((len(fmt.pattern), len(ALPHABET)), bool)
+        for k, slot in enumerate(fmt.pattern):
+            allowed = {"D": "0123456789", "L": fmt.letters, "A": ALPHABET}.get(slot, slot)
+            mask[k, [ALPHABET.index(c) for c in allowed]] = True
+        by_len.setdefault(len(fmt.pattern), []).append(mask)
+    return {n: np.stack(masks) for n, masks in by_len.items()}
+
+
+def apply_syntax(log_p: np.ndarray, max_loss: float) -> np.ndarray:
+    """Best labels for one plate's (n, classes) log-probabilities, fitted to the state
+    pattern that costs least, when that costs at most ``max_loss`` nats over the free read."""
+    free = log_p.argmax(axis=1)
+    masks = _syntax_masks().get(len(log_p))
+    if masks is None:
+        return free
+    constrained = np.where(masks, log_p[None], -np.inf)
+    best_per_slot = constrained.max(axis=2)  # (patterns, n)
+    totals = best_per_slot.sum(axis=1)
+    k = int(np.argmax(totals))
+    if log_p.max(axis=1).sum() - totals[k] > max_loss:
+        return free  # a vanity plate or an out-of-area layout: read it as it is
+    return constrained[k].argmax(axis=1)
+
+
+# ---------------------------------------------------------------------------------
+# The reader.
+
+
+@dataclass(frozen=True)
+class PlateRecogniser:
+    """Localise, segment and classify. ``read_many`` batches the matching over many crops.
+
+    A character's class score is minus the squared distance to its nearest glyph of that
+    class (mean of the ``k`` nearest); scores become probabilities by a softmax.
+    """
+
+    bank: GlyphBank
+    k: int = 1
+    temperature: float = 2.0
+    min_chars: int = 4
+    max_chars: int = 8
+    min_confidence: float = 0.25
+    max_glyph_distance: float = 44.0  # mean squared distance to the nearest glyph (LDA units)
+    syntax_max_loss: float = 6.0
+
+    def characters(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The character patches of one crop, or None when no plate row is found."""
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        strip = localise(gray)
+        if strip is None:
+            return None
+        strip = flatten_illumination(strip)
+        boxes = segment_flat(strip)
+        if not self.min_chars <= len(boxes) <= self.max_chars:
+            return None
+        pad = 1
+        h_s, w_s = strip.shape
+        return [strip[max(0, y - pad):min(h_s, y + h + pad), max(0, x - pad):min(w_s, x + w + pad)]
+                for x, y, w, h in boxes]
+
+    def log_probabilities(self, patches: list[np.ndarray]) -> np.ndarray:
+        """(n, len(ALPHABET)) log-probabilities of each patch's symbol."""
+        return self.match(patches)[0]
+
+    def match(self, patches: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probabilities (n, len(ALPHABET)) and each patch's squared distance to the
+        nearest glyph of any class (large: not a character at all)."""
+        if not patches:
+            return np.empty((0, len(ALPHABET))), np.empty(0)
+        z = self.bank.project(patch_features(patches))
+        v, v_sq = self.bank.vectors, self.bank.sq_norms
+        best = np.empty((len(patches), len(ALPHABET)), np.float32)
+        for lo in range(0, len(patches), 256):  # blocks keep the distance table in cache
+            # -|z - v|^2 up to a per-row constant |z|^2
+            closeness = (z[lo:lo + 256] @ v.T) * 2.0 - v_sq
+            closeness = closeness.reshape(len(closeness), len(ALPHABET), -1)
+            if self.k == 1:
+                best[lo:lo + 256] = closeness.max(axis=2)
+            else:
+                best[lo:lo + 256] = -np.partition(-closeness, self.k - 1, axis=2)[:, :, :self.k].mean(axis=2)
+        nearest = (z.astype(np.float64) ** 2).sum(axis=1) - best.max(axis=1)
+        scores = best.astype(np.float64) / (2.0 * self.temperature)
+        scores -= scores.max(axis=1, keepdims=True)
+        return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True)), nearest
+
+    def read(self, image: np.ndarray) -> Reading:
+        return self.read_many([image])[0]
+
+    def read_many(self, images: list[np.ndarray]) -> list[Reading]:
+        per_image = [self.characters(img) for img in images]
+        log_p, nearest = self.match([p for patches in per_image if patches for p in patches])
+        readings, k = [], 0
+        for patches in per_image:
+            if not patches:
+                readings.append(NO_READ)
+                continue
+            lp, dist = log_p[k:k + len(patches)], nearest[k:k + len(patches)]
+            k += len(patches)
+            labels = apply_syntax(lp, self.syntax_max_loss)
+            char_p = np.exp(lp[np.arange(len(labels)), labels])
+            text = "".join(ALPHABET[i] for i in labels)
+            conf = tuple(round(float(v), 4) for v in char_p)
+            plate_conf = float(np.exp(np.mean(np.log(np.maximum(char_p, 1e-9)))))
+            # blobs that resemble no glyph (texture, noise, rain) are not a plate
+            if plate_conf < self.min_confidence or float(dist.mean()) > self.max_glyph_distance:
+                readings.append(Reading("", conf, plate_conf, True))
+            else:
+                readings.append(Reading(text, conf, plate_conf, False))
+        return readings
+
+
+@lru_cache(maxsize=2)
+def default_recogniser() -> PlateRecogniser:
+    """The reader with the default glyph bank (built once per process)."""
+    return PlateRecogniser(default_bank())
+
+
+def read_plate(image: np.ndarray) -> Reading:
+    return default_recogniser().read(image)

@@ -1,0 +1,179 @@
+"""``alprsim cameras render | read | evaluate | calibrate | gallery | acoustic``: the image path.
+
+Each command parses, makes one call into ``cameras``, and prints. Images are read and
+written with OpenCV (PNG, JPEG, whatever it knows).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cameras.acoustic import error_vs_density, plot_error_vs_density
+from cameras.calibration import (
+    ARTEFACT,
+    DEFAULT_SEED,
+    calibrate,
+    draw_samples,
+    evaluate,
+    write_artefact,
+)
+from cameras.image_path import sample_gallery, write_gallery
+from cameras.imaging import CONDITION_PROFILES, PLATE_STYLES, parse_params, render_plate
+from cameras.misread import CONDITIONS
+from cameras.recogniser import default_recogniser
+from sim.plates import PLATE_LEN, normalise
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _out() -> Console:
+    return Console(soft_wrap=False, width=140)
+
+
+def _rates_table(title: str, rates: dict[str, dict[str, float]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("condition", "samples", "exact plate", "no-read", "misread (of reads)"):
+        table.add_column(column, justify="left" if column == "condition" else "right")
+    for condition, r in rates.items():
+        table.add_row(condition, f"{r['samples']:,}", f"{r['exact']:.1%}", f"{r['no_read']:.1%}", f"{r['misread']:.1%}")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cameras`` command group to ``app``."""
+    cameras = typer.Typer(no_args_is_help=True, help="Plate images, the recogniser, its calibration, "
+                                                     "and acoustic sensors.")
+    app.add_typer(cameras, name="cameras")
+
+    @cameras.command()
+    def render(
+        plate: str = typer.Argument(..., help="plate text, e.g. 7ABC123"),
+        out: Path = typer.Option(..., "--out", help="image file to write (.png, .jpg)"),
+        conditions: str = typer.Option("clean", "--conditions",
+                                       help="a condition (" + ", ".join(CONDITION_PROFILES) + ") and/or "
+                                       "picture parameters, e.g. 'night,plate_height_px=30,rain=0.6'"),
+        state: str = typer.Option("CA", "--state", help="plate layout: " + ", ".join(PLATE_STYLES)),
+        seed: int = typer.Option(0, "--seed", help="seed of the picture's randomness"),
+    ) -> None:
+        """Draw a plate as a camera would photograph it."""
+        text = normalise(plate)
+        if not 1 <= len(text) <= PLATE_LEN or not text.isalnum() or not text.isascii():
+            raise _fail(f"PLATE {plate!r}: 1 to {PLATE_LEN} letters and digits")
+        if state.upper() not in PLATE_STYLES:
+            raise _fail(f"--state {state!r}: known layouts are {', '.join(PLATE_STYLES)}")
+        rng = np.random.default_rng(seed)
+        try:
+            params = parse_params(conditions, rng)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        image = render_plate(text, params, rng, state.upper())
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(out), image):
+            raise _fail(f"--out {str(out)!r}: OpenCV cannot write that file type")
+        _out().print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}); {params}", highlight=False)
+
+    @cameras.command()
+    def read(
+        images: list[Path] = typer.Argument(..., help="image files (crops around a plate)"),
+        as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    ) -> None:
+        """Read the plate text in each image."""
+        loaded = []
+        for path in images:
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise _fail(f"{path}: not an image OpenCV can read")
+            loaded.append(image)
+        readings = default_recogniser().read_many(loaded)
+        console = _out()
+        for path, r in zip(images, readings, strict=True):
+            if as_json:
+                print(json.dumps({"image": str(path), "text": r.text, "no_read": r.no_read,
+                                  "confidence": round(r.confidence, 4), "char_confidence": list(r.char_confidence)}))
+            else:
+                shown = "(no read)" if r.no_read else r.text
+                console.print(f"{path}\t{shown}\t{r.confidence:.2f}", highlight=False)
+
+    @cameras.command("evaluate")
+    def evaluate_cmd(
+        samples: int = typer.Option(2000, "--samples", help="pictures in all, split over the conditions"),
+        seed: int = typer.Option(DEFAULT_SEED + 1, "--seed"),
+        workers: int | None = typer.Option(None, "--workers", help="processes (default: CPUs, at most 4)"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Exact-plate accuracy and no-read rate per condition, on fresh pictures."""
+        if samples < 1:
+            raise _fail(f"--samples {samples}: must be at least 1")
+        rates = evaluate(samples, seed, workers=workers)
+        if as_json:
+            print(json.dumps({"samples": samples, "seed": seed, "conditions": rates}, indent=1))
+        else:
+            _out().print(_rates_table(f"Recogniser on {samples:,} rendered plates (seed {seed})", rates))
+
+    @cameras.command("calibrate")
+    def calibrate_cmd(
+        samples: int = typer.Option(20000, "--samples", help="pictures in all, split over the conditions"),
+        out: Path = typer.Option(ARTEFACT, "--out", help="artefact to write (default: the shipped one)"),
+        seed: int = typer.Option(DEFAULT_SEED, "--seed"),
+        workers: int | None = typer.Option(None, "--workers", help="processes (default: CPUs, at most 4)"),
+    ) -> None:
+        """Render and read plates under each condition; write the fast model's tables."""
+        if samples < len(CONDITIONS):
+            raise _fail(f"--samples {samples}: need at least one per condition ({len(CONDITIONS)})")
+        model, readings = calibrate(samples, seed, workers)
+        path = write_artefact(model, out)
+        _out().print(_rates_table(f"Image path on {len(readings.samples):,} plates",
+                                  {c: readings.rates(c) for c in CONDITIONS}))
+        _out().print(f"wrote {path}", highlight=False)
+
+    @cameras.command()
+    def gallery(
+        out: Path = typer.Option(Path("alprsim-gallery"), "--out", help="folder for PNGs and index.md"),
+        samples: int = typer.Option(24, "--samples", help="crops in all, split over the conditions"),
+        seed: int = typer.Option(DEFAULT_SEED + 3, "--seed"),
+    ) -> None:
+        """Write crops and what the recogniser read from them, for a person to look at."""
+        per = max(1, samples // (len(CONDITIONS) + 1))
+        items = sample_gallery(draw_samples(per, seed, ("clean", *CONDITIONS)))
+        _out().print(f"wrote {write_gallery(items, out)}", highlight=False)
+
+    @cameras.command()
+    def acoustic(
+        densities: str = typer.Option("0.5,1,2,4,8,16", "--densities", help="sensors per km², comma-separated"),
+        events: int = typer.Option(200, "--events", help="shots per density"),
+        seed: int = typer.Option(0, "--seed"),
+        plot: Path | None = typer.Option(None, "--plot", help="PNG of error against density"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Gunshot localisation error and fix rate against sensor density."""
+        try:
+            values = [float(d) for d in densities.split(",") if d.strip()]
+        except ValueError:
+            raise _fail(f"--densities {densities!r}: numbers separated by commas") from None
+        if not values or min(values) <= 0:
+            raise _fail(f"--densities {densities!r}: give positive densities")
+        table = error_vs_density(values, events, seed)
+        if plot is not None:
+            plot_error_vs_density(table, plot)
+        if as_json:
+            print(json.dumps(table, indent=1))
+            return
+        t = Table(title=f"Gunshot localisation, {events} shots per density", title_justify="left")
+        for column in ("sensors/km²", "fixed", "median error (m)", "p90 error (m)"):
+            t.add_column(column, justify="right")
+        for r in table:
+            t.add_row(f"{r['density_per_km2']:g}", f"{r['fix_rate']:.0%}", f"{r['median_error_m']:.1f}",
+                      f"{r['p90_error_m']:.1f}")
+        _out().print(t)
+        if plot is not None:
+            _out().print(f"wrote {plot}", highlight=False)
