@@ -19,7 +19,6 @@ import numpy as np
 from lookup.requests import ReadQuery
 from sim.plates import (
     ALPHABET,
-    BASE,
     PLATE_LEN,
     PlateError,
     decode_many,
@@ -82,6 +81,11 @@ class PatternError(ValueError):
     """A partial-plate pattern that cannot be searched."""
 
 
+def pattern_regex(text: str) -> re.Pattern:
+    """The regular expression of a normalised pattern: ``?`` one character, ``*`` any run."""
+    return re.compile("".join("." if c == "?" else ".*" if c == "*" else c for c in text))
+
+
 def parse_pattern(pattern: str) -> tuple[str, np.ndarray | None, re.Pattern | None]:
     """(known prefix, fixed-length symbol template or None, regex or None) of a pattern.
 
@@ -95,8 +99,7 @@ def parse_pattern(pattern: str) -> tuple[str, np.ndarray | None, re.Pattern | No
         raise PatternError(f"plate pattern {pattern!r}: {bad[0]!r} is not a letter, digit, '?' or '*'")
     prefix = re.match(r"[^?*]*", text).group(0)
     if "*" in text:
-        regex = re.compile("".join("." if c == "?" else ".*" if c == "*" else c for c in text))
-        return prefix, None, regex
+        return prefix, None, pattern_regex(text)
     template = np.full(PLATE_LEN, 255, np.int16)  # 255 = any
     for k, c in enumerate(text):
         if c != "?":
@@ -308,8 +311,8 @@ def brute_force_find(reads: Reads, query: ReadQuery, owners: np.ndarray | None, 
         except PlateError:
             return np.empty(0, np.int64)
     if query.plate_pattern is not None:
-        _, _, _ = parse_pattern(query.plate_pattern)
-        regex = re.compile("".join("." if c == "?" else ".*" if c == "*" else c for c in normalise(query.plate_pattern)))
+        parse_pattern(query.plate_pattern)  # the same validation and errors as the store
+        regex = pattern_regex(normalise(query.plate_pattern))
         texts = decode_many(reads.plate)
         keep &= np.array([regex.fullmatch(t) is not None for t in texts], bool)
     if query.start_s is not None:
@@ -328,4 +331,4 @@ def brute_force_find(reads: Reads, query: ReadQuery, owners: np.ndarray | None, 
     return np.nonzero(keep)[0].astype(np.int64)
 
 
-__all__ = ["BASE", "PatternError", "ReadStore", "brute_force_find", "parse_pattern"]
+__all__ = ["PatternError", "ReadStore", "brute_force_find", "parse_pattern", "pattern_regex"]

@@ -140,6 +140,11 @@ def run_policy(world: World, policy: str | None, planned=None,
         return _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, service_url, on_batch, timings)
     process = agency_process(plans, registry, pack, hotlist, own, sharing)
     records = run_world(world, processes=[process], on_batch=on_batch)
+    return _outcome(world, records, registry, policy, timings)
+
+
+def _outcome(world: World, records: RunRecords, registry, policy: str, timings: dict | None) -> Outcome:
+    """The reads report with the policy's leakage figures."""
     report = build_report(world, records, timings)
     report.update(leakage_report(records, registry, policy))
     return Outcome(world, records, report)
@@ -164,10 +169,9 @@ def _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, url,
     finally:
         session.close()
     records.extra["audit"] = AuditLog(session.lookup.audit_rows)
-    report = build_report(world, records, timings)
-    report.update(leakage_report(records, registry, policy))
-    report["service"] = url
-    return Outcome(world, records, report)
+    outcome = _outcome(world, records, registry, policy, timings)
+    outcome.report["service"] = url
+    return outcome
 
 
 def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], None] | None = None) -> dict[str, dict]:

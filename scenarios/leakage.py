@@ -18,12 +18,13 @@ from agencies.forensics import classify, precision_recall
 from agencies.interest import CHANNELS, Hotlist, PlannedSearch, hotlist_follow_up
 from agencies.reasons import VAGUE_REASONS
 from agencies.registry import Agency, sharing_for, true_kind
-from lookup.policy import Decision, PolicyPack
+from lookup.access import keyed_approvals
+from lookup.policy import PolicyPack
 from lookup.search import LookupService
 from scenarios.files import ScenarioError
 from sim.geo import haversine_m
 from sim.plates import encode
-from sim.random_streams import combine_keys, keyed_uniforms, name_key
+from sim.random_streams import combine_keys, keyed_uniforms
 from sim.records import RunRecords
 from sim.traffic import DAY_S
 
@@ -64,7 +65,8 @@ class _Agencies:
             raise ScenarioError(f"{world.spec.source}: sharing: {exc}") from None
         # the in-process service, or a client of a real one (``alprsim run --service``)
         self.service = lookup or LookupService(ctx.store, self.owners, devices, graph, pack, own_policies)
-        self.approval_key = ctx.streams.stream_key("agencies/approval")
+        # owners answer approval requests with the draw the HTTP service uses too
+        self.approvals = keyed_approvals(world.spec.seed)
         self.follow_up_key = ctx.streams.stream_key("agencies/hotlist")
         self.records: list[SearchRecord] = []
         self.hotlist_hits = 0
@@ -77,14 +79,7 @@ class _Agencies:
 
     def search(self, index: int) -> None:
         plan = self.plans[index]
-        approval_key = self.approval_key
-
-        def approve(owner: str, decision: Decision) -> bool:
-            # the owner's answer, keyed by request and owner: the same under every policy
-            key = np.array([name_key(f"{plan.request.request_id}/{owner}")], np.uint64)
-            return bool(keyed_uniforms(key, approval_key, 1)[0, 0] < (decision.approval_probability or 0.0))
-
-        outcome = self.service.search(plan.request, approve)
+        outcome = self.service.search(plan.request, self.approvals(plan.request))
         via_of = {n.owner: n.via for n in outcome.networks}
         row_owner = self.ctx.store.column("owner", outcome.rows)
         self.records.append(SearchRecord(
@@ -193,6 +188,14 @@ def _located(records: RunRecords, rows: np.ndarray, delivered: np.ndarray, vehic
     return None if best is None else float(best)
 
 
+def _channel(plan: PlannedSearch, via: str) -> str:
+    """The channel a network's reads count under: an outside agency's own search is
+    ``direct`` or ``national_lookup`` by how the network was reached."""
+    if plan.channel != "direct":
+        return plan.channel
+    return "national_lookup" if via == "national_lookup" else "direct"
+
+
 def leakage_report(records: RunRecords, registry: dict[str, Agency], policy: str) -> dict:
     """The policy's figures: searches, leakage by beneficiary and channel, visibility, cost."""
     extra = records.extra
@@ -212,23 +215,23 @@ def leakage_report(records: RunRecords, registry: dict[str, Agency], policy: str
             plan = plans[s.plan]
             if not s.served:
                 continue
-            channels = np.array([("national_lookup" if v == "national_lookup" else "direct") if plan.channel == "direct"
-                                 else plan.channel for v in s.via], dtype=object)
-            searched_channels = {("national_lookup" if v == "national_lookup" else "direct")
-                                 if plan.channel == "direct" else plan.channel for _, v in s.searched}
-            for c in searched_channels:
+            channels = np.array([_channel(plan, v) for v in s.via], dtype=object)
+            for c in {_channel(plan, v) for _, v in s.searched}:
                 by_channel[c]["searches_served"] += 1
             for c in set(channels):
                 by_channel[c]["reads_delivered"] += int((channels == c).sum())
             rows_all.append(s.rows)
         rows = np.concatenate(rows_all) if rows_all else np.empty(0, np.int64)
-        targets = sorted({(plans[s.plan].beneficiary, plans[s.plan].target_vehicle) for s in mine})
+        by_target: dict[tuple[str, int], list[SearchRecord]] = {}
+        for s in mine:
+            by_target.setdefault((plans[s.plan].beneficiary, plans[s.plan].target_vehicle), []).append(s)
+        targets = sorted(by_target)
         hours = []
-        for beneficiary, vehicle in targets:
-            own = [s for s in mine if plans[s.plan].beneficiary == beneficiary and plans[s.plan].target_vehicle == vehicle]
-            r = np.concatenate([s.rows for s in own]) if own else np.empty(0, np.int64)
-            d = np.concatenate([s.delivered_s for s in own]) if own else np.empty(0)
-            when = _located(records, r, d, vehicle, extra)
+        for target in targets:
+            own = by_target[target]
+            r = np.concatenate([s.rows for s in own])
+            d = np.concatenate([s.delivered_s for s in own])
+            when = _located(records, r, d, target[1], extra)
             if when is not None:
                 hours.append((when - min(plans[s.plan].time_s for s in own)) / 3600.0)
         by_owner: dict[str, int] = {}
