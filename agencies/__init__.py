@@ -1,7 +1,6 @@
-"""agencies: who asks and why: registry, investigations, outside interest, forensic auditors."""
+"""agencies: who asks and why: the registry, local investigations, outside interest and its channels."""
 
-from agencies.forensics import classify, precision_recall
 from agencies.interest import InterestSpec, PlannedSearch
 from agencies.registry import Agency
 
-__all__ = ["Agency", "InterestSpec", "PlannedSearch", "classify", "precision_recall"]
+__all__ = ["Agency", "InterestSpec", "PlannedSearch"]

@@ -117,7 +117,7 @@ def _accuracy(pred: list[str], truth: list[str]) -> float:
 
 
 def _f1(pred: list[str], truth: list[str], label: str) -> float:
-    from agencies.forensics import precision_recall
+    from forensics.classifier import precision_recall
 
     return precision_recall(pred, truth)[label]["f1"]
 

@@ -1,7 +1,7 @@
 """``alprsim audit``, ``alprsim replay`` and ``alprsim network scan``: real logs and sharing lists.
 
 - ``audit FILE...``: label every logged search by the purpose its text shows
-  (``agencies.forensics``), write ``DIR/flags.csv`` and ``DIR/summary.md``. Streams: memory
+  (``forensics.classifier``), write ``DIR/flags.csv`` and ``DIR/summary.md``. Streams: memory
   does not grow with the files.
 - ``replay FILE... --policy NAME...``: which logged searches each policy pack would have
   refused, and by which rule (``DIR/replay.csv``, ``DIR/replay.md``, a table).
@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agencies.auditlogs import (
+from forensics.auditlogs import (
     FORMATS,
     NO_TIME,
     AuditFormatError,
@@ -33,9 +33,9 @@ from agencies.auditlogs import (
     iter_chunks,
     read_portal_stats,
 )
-from agencies.forensics import LABELS, classify_columns
-from agencies.orgnames import FORBIDDEN_REASONS, read_sharing_list, scan_shares
-from agencies.replay import replay, slug_of
+from forensics.classifier import LABELS, classify_columns
+from forensics.orgnames import FORBIDDEN_REASONS, read_sharing_list, scan_shares
+from forensics.replay import replay, slug_of
 from lookup.policy import PolicyError
 from lookup.requests import ORG_KINDS, Organization
 from scenarios.policy_files import load_pack

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from agencies.forensics import classify, precision_recall
 from agencies.interest import CHANNELS, Hotlist, PlannedSearch, hotlist_follow_up
 from agencies.reasons import VAGUE_REASONS
 from agencies.registry import Agency, sharing_for, true_kind
+from forensics.classifier import classify, precision_recall
 from lookup.access import keyed_approvals
 from lookup.policy import PolicyPack
 from lookup.search import LookupService

@@ -1,4 +1,4 @@
-"""The import contract of DESIGN.md: scenarios -> agencies, cameras -> lookup -> sim."""
+"""The import contract of DESIGN.md: scenarios -> forensics, agencies, cameras -> lookup -> sim."""
 
 import ast
 from pathlib import Path
@@ -10,8 +10,9 @@ ALLOWED = {
     "sim": set(),
     "lookup": {"sim"},
     "cameras": {"lookup", "sim"},
-    "agencies": {"lookup", "sim"},
-    "scenarios": {"agencies", "cameras", "lookup", "sim"},
+    "forensics": {"lookup", "sim"},
+    "agencies": {"forensics", "lookup", "sim"},
+    "scenarios": {"agencies", "cameras", "forensics", "lookup", "sim"},
 }
 
 

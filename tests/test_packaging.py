@@ -7,7 +7,7 @@ import sys
 SCRIPT = """
 import importlib, pkgutil
 from importlib import resources
-for top in ("sim", "cameras", "lookup", "agencies", "scenarios"):
+for top in ("sim", "cameras", "lookup", "agencies", "forensics", "scenarios"):
     package = importlib.import_module(top)
     for info in pkgutil.walk_packages(package.__path__, top + "."):
         importlib.import_module(info.name)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agencies.auditlogs import (
+from forensics.auditlogs import (
     MASKED,
     AuditFormatError,
     ImportInfo,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agencies.auditlogs import iter_chunks
-from agencies.forensics import (
+from forensics.auditlogs import iter_chunks
+from forensics.classifier import (
     LABELS,
     classify,
     classify_columns,
@@ -181,7 +181,7 @@ def test_precision_recall_per_label():
 def test_precision_and_recall_on_a_simulated_log_with_ground_truth(tmp_path):
     """A small stand-in for the simulator: searches with known purposes, exported as the
     network audit layout, read back and labelled. (The simulator's own logs plug in here.)"""
-    from agencies.auditlogs import read_records
+    from forensics.auditlogs import read_records
     from lookup.audit import AuditLog, NetworkEntry
     from lookup.audit_export import network_audit_csv
     from lookup.policy import Decision

@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agencies.auditlogs import read_records
-from agencies.replay import replay, request_for, requester_for
+from forensics.auditlogs import read_records
+from forensics.replay import replay, request_for, requester_for
 from lookup.policy import Context, decide
 from lookup.requests import Organization, ReadQuery, SearchRequest
 from scenarios.cli_forensics import register

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agencies.auditlogs import AuditFormatError
-from agencies.orgnames import classify_org, read_sharing_list, sb34_violation, scan_shares
+from forensics.auditlogs import AuditFormatError
+from forensics.orgnames import classify_org, read_sharing_list, sb34_violation, scan_shares
 from tests.conftest import shared_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -129,7 +129,7 @@ def test_real_portal_sharing_lists():
 
 
 def test_portal_statistics_read_and_give_owner_states():
-    from agencies.auditlogs import read_portal_stats
+    from forensics.auditlogs import read_portal_stats
 
     stats = read_portal_stats(FIXTURES / "portal_stats.csv")
     assert [(s.slug, s.state, s.camera_count, s.vehicles_detected_30d) for s in stats] == [
@@ -141,7 +141,7 @@ def test_portal_statistics_read_and_give_owner_states():
 
 
 def test_real_portal_statistics():
-    from agencies.auditlogs import read_portal_stats
+    from forensics.auditlogs import read_portal_stats
 
     stats = read_portal_stats(shared_file("ca_flock_portal_agency_stats.csv"))
     assert len(stats) == 187 and sum(s.state == "CA" for s in stats) == 181

@@ -348,8 +348,8 @@ def read_sharing_list(path, owner: str | None = None, direction: str = "outbound
     or not), or a plain list of organization names, one a line, for ``owner``."""
     import csv
 
-    from agencies.auditfiles import AuditFormatError, open_text_lines
-    from agencies.auditlogs import normalise_header
+    from forensics.auditfiles import AuditFormatError, open_text_lines
+    from forensics.auditlogs import normalise_header
 
     source = str(path)
     lines = [line for line in open_text_lines(path) if line.strip()]

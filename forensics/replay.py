@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from agencies.auditlogs import AuditRecord, parse_time
-from agencies.orgnames import classify_org
+from forensics.auditlogs import AuditRecord, parse_time
+from forensics.orgnames import classify_org
 from lookup.policy import Context, Decision, PolicyPack, SlidingWindowCounter, decide
 from lookup.requests import Organization, ReadQuery, SearchRequest
 

@@ -33,62 +33,62 @@ from itertools import repeat
 
 import numpy as np
 
-from agencies.orgnames import STATE_BY_NAME, STATES, classify_org
-from agencies.reason_vocabulary import (
+from forensics.orgnames import STATE_BY_NAME, STATES, classify_org
+from forensics.vocabulary import (
     AGENCY_WORDS as _AGENCY_WORDS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     CASE_NUMBER as _CASE_NUMBER,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     CASE_PLACEHOLDERS as _CASE_PLACEHOLDERS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     CITIES as _CITIES,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     CODE_SECTION as _CODE_SECTION,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     DRUG_CONTEXT as _DRUG_CONTEXT,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     FUZZY as _FUZZY,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     GENERIC_OFFENSE as _GENERIC_OFFENSE,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     HAS_DIGIT as _HAS_DIGIT,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     KNOWN_AGENCIES as _KNOWN_AGENCIES,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     MISSING_TEXT as _MISSING_TEXT,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     NEGATIONS as _NEGATIONS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     PHRASE_LENGTHS as _PHRASE_LENGTHS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     PHRASE_STARTS as _PHRASE_STARTS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     PHRASES as _PHRASES,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     TOKEN as _TOKEN,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     UNIGRAMS as _UNIGRAMS,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     USC_1326 as _USC_1326,
 )
-from agencies.reason_vocabulary import (
+from forensics.vocabulary import (
     WORDLIKE_CODES as _WORDLIKE_CODES,
 )
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from agencies.auditfiles import AuditFormatError, ImportInfo, csv_table, xlsx_table
+from forensics.auditfiles import AuditFormatError, ImportInfo, csv_table, xlsx_table
 
 FORMATS = ("portal", "network", "org")
 MASKED = "***"
@@ -400,7 +400,7 @@ def read_portal_stats(path: str | Path) -> list[PortalStats]:
     """Portal statistics (``ca_flock_portal_agency_stats.csv`` and its column variants)."""
     import csv
 
-    from agencies.auditfiles import open_text_lines
+    from forensics.auditfiles import open_text_lines
 
     source = str(path)
     reader = csv.reader(open_text_lines(path))
