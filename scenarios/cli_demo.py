@@ -45,3 +45,30 @@ def register(app: typer.Typer) -> None:
         except ScenarioError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from None
+
+    @app.command("explore")
+    def explore(
+        scenario: str = typer.Argument("classroom", help="built-in scenario name or YAML file"),
+        port: int = typer.Option(8050, "--port", help="port to listen on"),
+        host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+        policy: str | None = typer.Option(None, "--policy", help="policy shown first (default: the scenario's)"),
+        seed: int | None = typer.Option(None, "--seed", help="root seed (default: the scenario's)"),
+    ) -> None:
+        """Serve a page that shows a run: map, flows, searches and their audit rows, per policy."""
+        import uvicorn
+
+        from scenarios.explore import create_app
+        from scenarios.files import load_scenario, with_overrides
+
+        err = Console(stderr=True)
+        if not 0 < port < 65536:
+            err.print(f"[bold red]error:[/] --port: {port} is not a port number", highlight=False)
+            raise typer.Exit(2)
+        try:
+            spec = with_overrides(load_scenario(scenario), seed=seed)
+            app_ = create_app(spec, policy)
+        except ScenarioError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        err.print(f"alprsim explore: {spec.name} at http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")

@@ -171,10 +171,15 @@ class TracedRuns:
     runs: dict[str, RunTrace]
 
 
+def prepare(spec) -> tuple[World, tuple]:
+    """The world and its planned searches, built once for every policy (CRN)."""
+    world = build_world(spec)
+    return world, plan_searches(world)
+
+
 def traced_runs(spec, policies: list[str], on_policy=None) -> TracedRuns:
     """Build the world and plan the searches once; replay them under each policy."""
-    world = build_world(spec)
-    planned = plan_searches(world)
+    world, planned = prepare(spec)
     runs = {}
     for name in policies:
         if on_policy:

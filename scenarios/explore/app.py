@@ -1,0 +1,117 @@
+"""The explore app: a factory, a few routes, one domain call each.
+
+The world is built and the searches planned once (``trace_view.prepare``); each built-in
+policy pack then replays the same searches (common random numbers). The scenario's own
+policy is run first, the other packs in a background thread; a pack not yet run is run
+when asked for, so a policy switch waits at most one run.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from scenarios.explore.views import map_view, run_view, search_view
+from scenarios.policy_files import builtin_pack_names
+from scenarios.trace_view import RunTrace, map_geometry, prepare, trace_policy
+
+HERE = Path(__file__).resolve().parent
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+# the packs offered in the selector, in the order a class meets them
+PACK_ORDER = ("open", "flock-2025", "ca-sb34", "ca-sb34-sb54", "strict", "il-2024", "va-2025")
+
+
+class PolicyRuns:
+    """Each pack's run of one world and one plan, computed once and kept."""
+
+    def __init__(self, spec, default: str, packs: list[str]):
+        self.spec, self.default, self.packs = spec, default, packs
+        self._lock = threading.Lock()
+        self._prepared = None
+        self._geometry = None
+        self._runs: dict[str, RunTrace] = {}
+
+    def _world(self):
+        if self._prepared is None:
+            self._prepared = prepare(self.spec)
+            self._geometry = map_geometry(self._prepared[0])
+        return self._prepared
+
+    def get(self, policy: str) -> RunTrace:
+        with self._lock:
+            if policy not in self._runs:
+                world, planned = self._world()
+                self._runs[policy] = trace_policy(world, planned, policy)
+            return self._runs[policy]
+
+    def ready(self) -> list[str]:
+        return [p for p in self.packs if p in self._runs]
+
+    @property
+    def geometry(self):
+        with self._lock:
+            self._world()
+            return self._geometry
+
+    def warm(self) -> None:
+        """Run the default, then every other pack (a daemon thread calls this)."""
+        for name in [self.default, *(p for p in self.packs if p != self.default)]:
+            self.get(name)
+
+
+def create_app(spec, policy: str | None = None, packs: list[str] | None = None, warm: bool = True) -> FastAPI:
+    """The explore app for a scenario; ``policy`` is shown first (default: the scenario's)."""
+    names = builtin_pack_names()
+    packs = packs or [p for p in PACK_ORDER if p in names] + sorted(set(names) - set(PACK_ORDER))
+    default = policy or spec.extra.get("policy") or "ca-sb34"
+    if default not in packs:
+        packs = [default, *packs]
+    runs = PolicyRuns(spec, default, packs)
+    app = FastAPI(title="alprsim explore", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runs = runs
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    if warm:
+        threading.Thread(target=runs.warm, name="explore-warm", daemon=True).start()
+
+    def _run(policy: str) -> RunTrace:
+        if policy not in runs.packs:
+            raise HTTPException(404, f"policy {policy!r} is not one of {', '.join(runs.packs)}")
+        return runs.get(policy)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request):
+        trace = runs.get(default)
+        geometry = runs.geometry
+        names_of = dict(trace.names)
+        return templates.TemplateResponse(request, "index.html", {
+            "spec": spec, "trace": trace, "packs": runs.packs, "default": default,
+            "map": map_view(geometry, trace.owners, names_of), "run": run_view(trace)})
+
+    @app.get("/plotly.min.js")
+    def plotly_js():
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.get("/api/policies")
+    def policies():
+        return {"policies": runs.packs, "default": default, "ready": runs.ready()}
+
+    @app.get("/api/run/{policy}")
+    def run(policy: str):
+        return JSONResponse(run_view(_run(policy)))
+
+    @app.get("/api/run/{policy}/search/{search_id}")
+    def search(policy: str, search_id: str):
+        trace = _run(policy)
+        try:
+            return search_view(trace, trace.search(search_id))
+        except KeyError:
+            raise HTTPException(404, f"no search {search_id!r} in this run") from None
+
+    return app
