@@ -29,6 +29,7 @@ from scenarios.files import (
     load_scenario,
     with_overrides,
 )
+from scenarios.plots import compare_png
 from scenarios.report import compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
@@ -135,7 +136,8 @@ def compare_command(
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.json").write_text(json.dumps(reports, indent=2) + "\n")
     table = compare_markdown(reports)
-    (out / "compare.md").write_text(table)
+    compare_png(reports, out / "plots" / "compare.png")
+    (out / "compare.md").write_text(table + "\n![Leakage against legitimate cost, per policy](plots/compare.png)\n")
     typer.echo(table)
 
 

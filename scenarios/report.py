@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
+from scenarios.plots import plots_markdown, report_plots
 from sim.plates import STATES, text_bytes
 from sim.records import READ_COLUMNS, Reads, RunRecords
 
@@ -209,7 +210,8 @@ def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out_dir / "report.md").write_text(render_markdown(report))
+    # figures first, so that report.md can embed them (scenarios.plots)
+    (out_dir / "report.md").write_text(render_markdown(report) + plots_markdown(report_plots(out_dir, report)))
     written += [out_dir / "report.json", out_dir / "report.md"]
     cams = records.cameras
     with open(out_dir / "cameras.csv", "w", newline="") as f:

@@ -1,0 +1,86 @@
+"""Report figures (matplotlib, Agg): pure functions of the report dictionaries, written as PNG.
+
+``Figure`` objects are made directly (no pyplot): no global state, no display needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from scenarios.intervals import mean_ci95
+
+KIND_LABELS = (("federal", "federal", "#b2182b"), ("out_of_state", "out of state", "#ef8a62"))
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def leakage_by_channel_png(report: dict, path: Path) -> Path:
+    """Reads delivered to federal and out-of-state beneficiaries, by channel (horizontal bars)."""
+    leakage = report["leakage"]
+    channels = list(leakage["federal"]["by_channel"])
+    y = np.arange(len(channels))
+    fig = Figure(figsize=(7.0, 0.45 * len(channels) + 1.4))
+    ax = fig.add_subplot()
+    height = 0.38
+    for k, (kind, label, colour) in enumerate(KIND_LABELS):
+        values = [leakage[kind]["by_channel"][c]["reads_delivered"] for c in channels]
+        bars = ax.barh(y + (k - 0.5) * height, values, height, label=label, color=colour)
+        ax.bar_label(bars, labels=[f"{v:,}" if v else "" for v in values], padding=2, fontsize=8)
+    ax.set_yticks(y, channels)
+    ax.invert_yaxis()
+    ax.set_xlabel("reads delivered (repeats included)")
+    ax.set_title(f"Reads that reached outside agencies, by channel, under {report['policy']}", fontsize=10)
+    ax.legend(loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def _figure(reports: dict | Sequence[dict], get) -> tuple[float, float, float]:
+    """(mean, lo, hi): one report gives its value; replications give the 95% t-interval."""
+    if isinstance(reports, dict):
+        value = float(get(reports))
+        return value, value, value
+    interval = mean_ci95([get(r) for r in reports])
+    return interval.mean, interval.lo, interval.hi
+
+
+def compare_png(reports: dict[str, dict | Sequence[dict]], path: Path) -> Path:
+    """Leakage against legitimate cost, one point per policy (error bars over replications)."""
+    fig = Figure(figsize=(6.4, 4.6))
+    ax = fig.add_subplot()
+    for name, rep in reports.items():
+        x, x_lo, x_hi = _figure(rep, lambda r: r["cost"]["legit_denied"])
+        y, y_lo, y_hi = _figure(rep, lambda r: r["leakage"]["federal"]["reads_delivered"])
+        ax.errorbar(x, y, xerr=[[x - x_lo], [x_hi - x]], yerr=[[y - y_lo], [y_hi - y]], fmt="o", capsize=3,
+                    color="#b2182b")
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    ax.set_xlabel("legitimate searches denied (cost)")
+    ax.set_ylabel("reads delivered to federal agencies (leakage)")
+    ax.set_title("Each policy on the same world and requests", fontsize=10)
+    ax.margins(0.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def report_plots(out_dir: Path, report: dict) -> list[tuple[str, str]]:
+    """The run's figures under ``out_dir/plots``: (caption, path relative to out_dir)."""
+    if "leakage" not in report:
+        return []
+    path = leakage_by_channel_png(report, out_dir / "plots" / "leakage_by_channel.png")
+    return [("Reads delivered to federal and out-of-state agencies, by channel", str(path.relative_to(out_dir)))]
+
+
+def plots_markdown(figures: list[tuple[str, str]]) -> str:
+    if not figures:
+        return ""
+    return "\n## Figures\n\n" + "\n\n".join(f"![{caption}]({path})" for caption, path in figures) + "\n"
