@@ -1,6 +1,7 @@
 """Report figures (matplotlib, Agg): pure functions of the report dictionaries, written as PNG.
 
 ``Figure`` objects are made directly (no pyplot): no global state, no display needed.
+matplotlib is imported when a figure is drawn, not when the CLI starts (seconds saved).
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from scenarios.intervals import mean_ci95
 
 KIND_LABELS = (("federal", "federal", "#b2182b"), ("out_of_state", "out of state", "#ef8a62"))
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _new_figure(width_in: float, height_in: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in))
     FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     return path
 
@@ -29,7 +34,7 @@ def leakage_by_channel_png(report: dict, path: Path) -> Path:
     leakage = report["leakage"]
     channels = list(leakage["federal"]["by_channel"])
     y = np.arange(len(channels))
-    fig = Figure(figsize=(7.0, 0.45 * len(channels) + 1.4))
+    fig = _new_figure(7.0, 0.45 * len(channels) + 1.4)
     ax = fig.add_subplot()
     height = 0.38
     for k, (kind, label, colour) in enumerate(KIND_LABELS):
@@ -50,13 +55,15 @@ def _figure(reports: dict | Sequence[dict], get) -> tuple[float, float, float]:
     if isinstance(reports, dict):
         value = float(get(reports))
         return value, value, value
+    from scenarios.intervals import mean_ci95  # scipy: only when there are replications
+
     interval = mean_ci95([get(r) for r in reports])
     return interval.mean, interval.lo, interval.hi
 
 
 def compare_png(reports: dict[str, dict | Sequence[dict]], path: Path) -> Path:
     """Leakage against legitimate cost, one point per policy (error bars over replications)."""
-    fig = Figure(figsize=(6.4, 4.6))
+    fig = _new_figure(6.4, 4.6)
     ax = fig.add_subplot()
     for name, rep in reports.items():
         x, x_lo, x_hi = _figure(rep, lambda r: r["cost"]["legit_denied"])

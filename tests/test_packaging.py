@@ -13,6 +13,9 @@ for top in ("sim", "cameras", "lookup", "agencies", "forensics", "scenarios"):
         importlib.import_module(info.name)
 assert (resources.files("scenarios") / "builtin" / "bay-area.yaml").is_file()
 assert (resources.files("scenarios") / "builtin" / "policies" / "ca-sb34.yaml").is_file()
+assert (resources.files("scenarios") / "builtin" / "classroom.yaml").is_file()
+assert (resources.files("scenarios") / "explore" / "templates" / "index.html").is_file()
+assert (resources.files("scenarios") / "explore" / "static" / "explore.js").is_file()
 assert (resources.files("cameras") / "data" / "misread_calibrated.json").is_file()
 print("ok")
 """

@@ -9,6 +9,7 @@ when asked for, so a policy switch waits at most one run.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import plotly
@@ -28,11 +29,17 @@ PACK_ORDER = ("open", "flock-2025", "ca-sb34", "ca-sb34-sb54", "strict", "il-202
 
 
 class PolicyRuns:
-    """Each pack's run of one world and one plan, computed once and kept."""
+    """Each pack's run of one world and one plan, computed once and kept.
+
+    A page's request goes before the background warm-up: the warm-up takes the lock only
+    while no request is waiting for it (a plain lock is not fair, and would let the
+    warm-up run every pack before the first page).
+    """
 
     def __init__(self, spec, default: str, packs: list[str]):
         self.spec, self.default, self.packs = spec, default, packs
         self._lock = threading.Lock()
+        self._waiting = 0
         self._prepared = None
         self._geometry = None
         self._runs: dict[str, RunTrace] = {}
@@ -43,26 +50,37 @@ class PolicyRuns:
             self._geometry = map_geometry(self._prepared[0])
         return self._prepared
 
-    def get(self, policy: str) -> RunTrace:
+    def _compute(self, policy: str) -> RunTrace:
         with self._lock:
             if policy not in self._runs:
                 world, planned = self._world()
                 self._runs[policy] = trace_policy(world, planned, policy)
             return self._runs[policy]
 
+    def get(self, policy: str) -> RunTrace:
+        run = self._runs.get(policy)
+        if run is not None:
+            return run
+        self._waiting += 1
+        try:
+            return self._compute(policy)
+        finally:
+            self._waiting -= 1
+
     def ready(self) -> list[str]:
         return [p for p in self.packs if p in self._runs]
 
     @property
     def geometry(self):
-        with self._lock:
-            self._world()
-            return self._geometry
+        self.get(self.default)
+        return self._geometry
 
     def warm(self) -> None:
         """Run the default, then every other pack (a daemon thread calls this)."""
         for name in [self.default, *(p for p in self.packs if p != self.default)]:
-            self.get(name)
+            while self._waiting:
+                time.sleep(0.05)
+            self._compute(name)
 
 
 def create_app(spec, policy: str | None = None, packs: list[str] | None = None, warm: bool = True) -> FastAPI:

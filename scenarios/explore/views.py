@@ -17,10 +17,10 @@ def map_view(geometry: MapGeometry, owners: tuple[str, ...], names: dict[str, st
     lon0, lat0, lon1, lat1 = geometry.bounds
     k = MAP_WIDTH / max((lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2)), 1e-9)
     kx = k * math.cos(math.radians((lat0 + lat1) / 2))
-    pad = 12.0
+    pad, top = 12.0, 40.0  # room above for the owners' names
 
     def xy(lon: float, lat: float) -> tuple[float, float]:
-        return round(pad + (lon - lon0) * kx, 1), round(pad + (lat1 - lat) * k, 1)
+        return round(pad + (lon - lon0) * kx, 1), round(top + (lat1 - lat) * k, 1)
 
     path = []
     for a_lon, a_lat, b_lon, b_lat in geometry.roads:
@@ -31,10 +31,16 @@ def map_view(geometry: MapGeometry, owners: tuple[str, ...], names: dict[str, st
                                                    geometry.camera_lat, strict=True)):
         x, y = xy(lon, lat)
         cameras.append({"index": i, "id": cid, "owner": owner, "x": x, "y": y})
-    legend = [{"owner": o, "name": names.get(o, o), "colour": OWNER_COLOURS[i % len(OWNER_COLOURS)],
-               "cameras": sum(1 for c in cameras if c["owner"] == o)} for i, o in enumerate(owners)]
+    legend = []
+    for i, o in enumerate(owners):
+        mine = [c for c in cameras if c["owner"] == o]
+        legend.append({"owner": o, "name": names.get(o, o), "colour": OWNER_COLOURS[i % len(OWNER_COLOURS)],
+                       "cameras": len(mine),
+                       # the owner's name above its cameras
+                       "label_x": min((c["x"] for c in mine), default=pad),
+                       "label_y": max(min((c["y"] for c in mine), default=top) - 22, 24)})
     width = round(2 * pad + (lon1 - lon0) * kx, 1)
-    height = round(2 * pad + (lat1 - lat0) * k, 1)
+    height = round(top + pad + (lat1 - lat0) * k, 1)
     return {"roads": " ".join(path), "cameras": cameras, "legend": legend, "width": width, "height": height,
             "colour": {o["owner"]: o["colour"] for o in legend}}
 
