@@ -2,8 +2,8 @@
 
 The world is built and the searches planned once (``trace_view.prepare``); each built-in
 policy pack then replays the same searches (common random numbers). The scenario's own
-policy is run first, the other packs in a background thread; a pack not yet run is run
-when asked for, so a policy switch waits at most one run.
+policy is run first, the other packs in a background thread once the first page is out;
+a pack not yet run is run when asked for, so a policy switch waits at most one run.
 """
 
 from __future__ import annotations
@@ -38,17 +38,20 @@ class PolicyRuns:
 
     def __init__(self, spec, default: str, packs: list[str]):
         self.spec, self.default, self.packs = spec, default, packs
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one run at a time
+        self._world_lock = threading.Lock()
         self._waiting = 0
         self._prepared = None
         self._geometry = None
         self._runs: dict[str, RunTrace] = {}
+        self.page_served = threading.Event()
 
     def _world(self):
-        if self._prepared is None:
-            self._prepared = prepare(self.spec)
-            self._geometry = map_geometry(self._prepared[0])
-        return self._prepared
+        with self._world_lock:
+            if self._prepared is None:
+                self._prepared = prepare(self.spec)
+                self._geometry = map_geometry(self._prepared[0])
+            return self._prepared
 
     def _compute(self, policy: str) -> RunTrace:
         with self._lock:
@@ -70,14 +73,25 @@ class PolicyRuns:
     def ready(self) -> list[str]:
         return [p for p in self.packs if p in self._runs]
 
+    def world(self):
+        """The world (built on first use; the page's map needs nothing more)."""
+        return self._world()[0]
+
     @property
     def geometry(self):
-        self.get(self.default)
+        self._world()
         return self._geometry
 
-    def warm(self) -> None:
-        """Run the default, then every other pack (a daemon thread calls this)."""
-        for name in [self.default, *(p for p in self.packs if p != self.default)]:
+    def ready_run(self, policy: str) -> RunTrace | None:
+        return self._runs.get(policy)
+
+    def warm(self, grace_s: float = 2.0) -> None:
+        """Run the default, then every other pack once the first page is out (a daemon
+        thread calls this; the grace lets the browser fetch plotly's JS first)."""
+        self._compute(self.default)
+        if self.page_served.wait(timeout=15.0):
+            time.sleep(grace_s)
+        for name in [p for p in self.packs if p != self.default]:
             while self._waiting:
                 time.sleep(0.05)
             self._compute(name)
@@ -105,12 +119,16 @@ def create_app(spec, policy: str | None = None, packs: list[str] | None = None, 
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request):
-        trace = runs.get(default)
-        geometry = runs.geometry
-        names_of = dict(trace.names)
+        """The page at once: the map needs only the world; the figures come with the
+        default run (embedded when it is ready, else fetched by the page)."""
+        world = runs.world()
+        trace = runs.ready_run(default)
+        names_of = {o.slug: o.name for o in spec.owners}
+        runs.page_served.set()
         return templates.TemplateResponse(request, "index.html", {
-            "spec": spec, "trace": trace, "packs": runs.packs, "default": default,
-            "map": map_view(geometry, trace.owners, names_of), "run": run_view(trace)})
+            "spec": spec, "packs": runs.packs, "default": default,
+            "map": map_view(runs.geometry, world.owners, names_of),
+            "run": run_view(trace) if trace else None})
 
     @app.get("/plotly.min.js")
     def plotly_js():

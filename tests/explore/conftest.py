@@ -24,7 +24,8 @@ def _free_port() -> int:
 def explore_app():
     """The classroom scenario's app, every pack computed before the tests start."""
     app = create_app(load_scenario("classroom"), warm=False)
-    app.state.runs.warm()
+    app.state.runs.page_served.set()  # no grace wait: compute every pack now
+    app.state.runs.warm(grace_s=0)
     return app
 
 

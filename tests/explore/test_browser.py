@@ -121,3 +121,39 @@ def test_the_page_reads_at_phone_width(browser, explore_url, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "explore-phone.png"), full_page=True)
     context.close()
+
+
+def test_the_page_opens_before_the_run_and_fills_in_when_it_is_computed(browser, tmp_path):
+    """A policy not yet run is computed on request, with a progress indicator meanwhile."""
+    import threading
+
+    import uvicorn
+
+    from scenarios.explore import create_app
+    from scenarios.files import load_scenario
+    from tests.explore.conftest import _free_port
+
+    app = create_app(load_scenario("classroom"), packs=["ca-sb34"], warm=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        outside = []
+        page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                   else (outside.append(r.request.url), r.abort()))
+        response = page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        assert "computing the run under ca-sb34" in response.text()  # no run yet when the page was made
+        page.wait_for_selector("body[data-ready=true]", timeout=120_000)
+        figure = app.state.runs.get("ca-sb34").headline.federal_distinct_reads
+        assert _leak(page) == figure
+        assert page.locator("#status").inner_text().startswith("showing ca-sb34")
+        assert outside == []
+        context.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -2,8 +2,7 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { run: JSON.parse($("initial").textContent), policy: null, selected: null };
-  state.policy = state.run.policy;
+  const state = { run: JSON.parse($("initial").textContent), policy: $("policy").value, selected: null };
   const fmt = (n) => Number(n).toLocaleString("en-US");
 
   function el(tag, attrs, text) {
@@ -132,23 +131,29 @@
     table();
   }
 
-  $("policy").addEventListener("change", async (e) => {
-    const policy = e.target.value;
+  async function load(policy) {
     $("status").textContent = `computing ${policy}…`;
     document.body.classList.add("busy");
     const t0 = performance.now();
     const r = await fetch(`/api/run/${encodeURIComponent(policy)}`);
     document.body.classList.remove("busy");
-    if (!r.ok) { $("status").textContent = `could not run ${policy}`; return; }
+    if (!r.ok) { $("status").textContent = `could not run ${policy}`; return false; }
     state.run = await r.json();
     state.policy = policy;
     draw();
     $("status").textContent = `showing ${policy} (${Math.round(performance.now() - t0)} ms)`;
     if (state.selected && state.run.searches.some((s) => s.id === state.selected)) select(state.selected);
-  });
+    return true;
+  }
+
+  $("policy").addEventListener("change", (e) => load(e.target.value));
   $("f-beneficiary").addEventListener("change", table);
   $("f-channel").addEventListener("change", table);
-  draw();
   highlight(null);
-  document.body.dataset.ready = "true";
+  if (state.run) {
+    draw();
+    document.body.dataset.ready = "true";
+  } else {
+    load(state.policy).then(() => { document.body.dataset.ready = "true"; });
+  }
 })();
