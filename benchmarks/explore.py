@@ -2,9 +2,10 @@
 
 Figures:
 
-- ``explore_first_page_s``: from ``create_app`` to the Sankey drawn in chromium (world
-  built, searches planned, the default policy run and traced, the page loaded), against
-  the simulation alone in the same run (``prepare`` + ``run_policy``, no tracing, no page);
+- ``explore_first_map_s``: from ``create_app`` to the page with its map in chromium (the
+  world built; the run still computing), and ``explore_first_figures_s``: to the Sankey
+  drawn (the default policy run and traced), both against the simulation alone in the
+  same run (``prepare`` + ``run_policy``, no tracing, no page);
 - ``explore_trace_s``: ``trace_policy`` for one pack, against ``run_policy`` alone;
 - ``explore_page_load_s``: median of five reloads once every pack is computed, against
   fetching the same files with httpx (the server's share);
@@ -79,8 +80,10 @@ def main() -> None:
         app = create_app(spec)
         url, server = _serve(app)
         page.goto(url + "/")
-        page.wait_for_selector("[data-testid=sankey] svg.main-svg")
-        emit("explore_first_page_s", time.perf_counter() - t, "s", baseline=sim_only)
+        page.wait_for_selector("[data-testid=map] circle.cam")
+        emit("explore_first_map_s", time.perf_counter() - t, "s", baseline=sim_only)
+        page.wait_for_selector("[data-testid=sankey] svg.main-svg", timeout=300_000)
+        emit("explore_first_figures_s", time.perf_counter() - t, "s", baseline=sim_only)
         runs = app.state.runs
         while len(runs.ready()) < len(runs.packs):
             time.sleep(0.1)

@@ -57,6 +57,7 @@ def sankey(trace: RunTrace) -> dict:
     """True beneficiary -> channel -> declared requester -> camera owner, weighted by the
     distinct reads each outside beneficiary received (``SearchTrace.flows``)."""
     labels: list[str] = []
+    short: list[str] = []  # slugs, for phone-width screens
     colours: list[str] = []
     index: dict[tuple[str, str], int] = {}
 
@@ -64,6 +65,7 @@ def sankey(trace: RunTrace) -> dict:
         if (stage, key) not in index:
             index[(stage, key)] = len(labels)
             labels.append(label)
+            short.append(key)
             colours.append(colour)
         return index[(stage, key)]
 
@@ -79,7 +81,7 @@ def sankey(trace: RunTrace) -> dict:
             for link in ((b, c), (c, r), (r, o)):
                 weights[link] = weights.get(link, 0) + f.reads
     links = sorted(weights.items())
-    return {"labels": labels, "colours": colours, "source": [a for (a, _), _ in links],
+    return {"labels": labels, "short": short, "colours": colours, "source": [a for (a, _), _ in links],
             "target": [b for (_, b), _ in links], "value": [v for _, v in links],
             "text": [f"{labels[a]} -> {labels[b]}: {v:,} distinct reads" for (a, b), v in links]}
 

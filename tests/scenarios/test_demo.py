@@ -16,7 +16,8 @@ runner = CliRunner()
 
 
 def _demo(*args):
-    return runner.invoke(app, ["demo", *args], env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+    return runner.invoke(app, ["demo", *args], env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None,
+                                                  "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None, "LINES": None})
 
 
 @pytest.fixture(scope="module")

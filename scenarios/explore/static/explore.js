@@ -39,7 +39,7 @@
     const narrow = window.innerWidth < 600;
     Plotly.react("sankey", [{
       type: "sankey", arrangement: "snap",
-      node: { label: s.labels, color: s.colours, pad: narrow ? 6 : 12, thickness: narrow ? 10 : 16 },
+      node: { label: narrow ? s.short : s.labels, customdata: s.labels, hovertemplate: "%{customdata}<extra></extra>", color: s.colours, pad: narrow ? 6 : 12, thickness: narrow ? 10 : 16 },
       link: { source: s.source, target: s.target, value: s.value, label: s.text, color: "rgba(120,120,120,0.35)" },
     }], { margin: { l: 4, r: 4, t: 8, b: 8 }, height: narrow ? 420 : 480, font: { size: narrow ? 9 : 12 } },
     { displayModeBar: false, responsive: true, staticPlot: false });
