@@ -52,10 +52,13 @@ CHANNEL_STEPS = (
 def run_demo(story: str, console: Console, policy: str = "ca-sb34", seed: int | None = None,
              pause: Callable[[], bool] | None = None, scenario: str = DEMO_SCENARIO) -> None:
     """Play ``story``; ``pause`` is called between steps (False stops the story)."""
+    from scenarios.experiment import load_policy
     from scenarios.files import load_scenario, with_overrides
 
     spec = with_overrides(load_scenario(scenario), seed=seed)
     policies = list(FIX_POLICIES) if story == "policy-fix" else [policy]
+    for name in policies:
+        load_policy(name, spec)  # a bad name fails before any simulation
     with console.status(f"simulating {spec.name} ({spec.days:g} days, seed {spec.seed})"):
         runs = traced_runs(spec, policies).runs
     steps = {"proxy-loophole": _loophole, "policy-fix": _policy_fix, "audit": _audit}[story](runs, policy)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import plotly
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from scenarios.experiment import load_policy
 from scenarios.explore.views import map_view, run_view, search_view
 from scenarios.policy_files import builtin_pack_names
 from scenarios.trace_view import RunTrace, map_geometry, prepare, trace_policy
@@ -44,7 +45,7 @@ class PolicyRuns:
         self._prepared = None
         self._geometry = None
         self._runs: dict[str, RunTrace] = {}
-        self.page_served = threading.Event()
+        self.page_served = threading.Event()  # the default run has gone out to a page
 
     def _world(self):
         with self._world_lock:
@@ -86,8 +87,8 @@ class PolicyRuns:
         return self._runs.get(policy)
 
     def warm(self, grace_s: float = 2.0) -> None:
-        """Run the default, then every other pack once the first page is out (a daemon
-        thread calls this; the grace lets the browser fetch plotly's JS first)."""
+        """Run the default, then every other pack once a page has the default's figures
+        (a daemon thread calls this; the grace lets the browser draw them first)."""
         self._compute(self.default)
         if self.page_served.wait(timeout=15.0):
             time.sleep(grace_s)
@@ -102,6 +103,8 @@ def create_app(spec, policy: str | None = None, packs: list[str] | None = None, 
     names = builtin_pack_names()
     packs = packs or [p for p in PACK_ORDER if p in names] + sorted(set(names) - set(PACK_ORDER))
     default = policy or spec.extra.get("policy") or "ca-sb34"
+    for name in {default, *packs}:
+        load_policy(name, spec)  # a bad name is a clear error now, not in the warm-up thread
     if default not in packs:
         packs = [default, *packs]
     runs = PolicyRuns(spec, default, packs)
@@ -124,15 +127,23 @@ def create_app(spec, policy: str | None = None, packs: list[str] | None = None, 
         world = runs.world()
         trace = runs.ready_run(default)
         names_of = {o.slug: o.name for o in spec.owners}
-        runs.page_served.set()
+        if trace is not None:
+            runs.page_served.set()
         return templates.TemplateResponse(request, "index.html", {
             "spec": spec, "packs": runs.packs, "default": default,
             "map": map_view(runs.geometry, world.owners, names_of),
             "run": run_view(trace) if trace else None})
 
+    plotly_bytes: list[bytes] = []
+
     @app.get("/plotly.min.js")
     def plotly_js():
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+        # from memory, in one piece: a file streamed in chunks waits on the GIL for each
+        # chunk while the warm-up thread runs a policy
+        if not plotly_bytes:
+            plotly_bytes.append(PLOTLY_JS.read_bytes())
+        return Response(plotly_bytes[0], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/api/policies")
     def policies():
@@ -140,7 +151,10 @@ def create_app(spec, policy: str | None = None, packs: list[str] | None = None, 
 
     @app.get("/api/run/{policy}")
     def run(policy: str):
-        return JSONResponse(run_view(_run(policy)))
+        response = JSONResponse(run_view(_run(policy)))
+        if policy == default:
+            runs.page_served.set()
+        return response
 
     @app.get("/api/run/{policy}/search/{search_id}")
     def search(policy: str, search_id: str):

@@ -80,3 +80,11 @@ def test_an_unknown_story_is_a_clear_error():
     result = _demo("nope", "--no-pause")
     assert result.exit_code == 2
     assert "error:" in result.output and "proxy-loophole" in result.output and "Traceback" not in result.output
+
+
+def test_an_unknown_policy_fails_before_any_simulation():
+    result = _demo("--policy", "nope", "--no-pause")
+    assert result.exit_code == 2
+    assert "error: policy 'nope'" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["explore", "--policy", "nope"])
+    assert result.exit_code == 2 and "error: policy 'nope'" in result.output
