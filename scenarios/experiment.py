@@ -11,6 +11,7 @@ so the differences come from the policy alone.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,12 +168,31 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
         traffic = traffic or simulate(world, on_batch)
         return Outcome(world, traffic.records, None, ground_truth(world), build_report(world, traffic.records, timings))
     load_policy(policy, world.spec)  # fail early, before any simulation
+    clock = _Stopwatch(timings)
     planned = planned or plan_searches(world)
+    clock.lap("plan")
     if service_url:
         return _run_at_service(world, policy, planned, service_url, on_batch, timings)
     traffic = traffic or simulate(world, on_batch)
+    clock.lap("traffic")
     agencies = play(world, traffic, planned, policy)
-    return _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)
+    clock.lap("agencies")
+    outcome = _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)
+    clock.lap("measure")
+    return outcome
+
+
+class _Stopwatch:
+    """Laps into a timings dict (seconds), when one is given."""
+
+    def __init__(self, timings: dict | None):
+        self.timings, self.t = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.t
+        self.t = now
 
 
 def _outcome(world: World, records: RunRecords, agencies: AgencyRecords, truth: GroundTruth,
