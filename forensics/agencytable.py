@@ -157,8 +157,9 @@ def parse_agency_name(name: str) -> tuple[str, str] | None:
     """(place, kind) of a listed agency name, or None: "Hayward CA PD" -> ("Hayward",
     "city_police"); "Kings County Sheriff's Office CA" -> ("Kings", "sheriff")."""
     text = " ".join(_STATE_MARKS.sub(" ", name).replace("-", " ").split())
-    text = re.sub(r"^(?:city|town) of ", "", text, flags=re.I)
-    if not re.search(r"\b(?:pd|police|dps|so|sd|sheriff|sheriffs|sheriff's|da|das|attorney|probation|office|"
+    city_of = re.match(r"^(?:city|town) of ", text, flags=re.I)
+    text = text[city_of.end():] if city_of else text
+    if city_of and not re.search(r"\b(?:pd|police|dps|so|sd|sheriff|sheriffs|sheriff's|da|das|attorney|probation|office|"
                      r"department|dept)$", text, flags=re.I) and re.fullmatch(r"[A-Za-z. ]+", text):
         text += " PD"  # "City of Vallejo (CA)": the portal entry of the city's police
     for pattern, kind in _SUFFIXES:
@@ -207,9 +208,9 @@ def abbreviations(place: str, kind: str, sd: bool = False) -> list[tuple[str, st
     elif kind == "probation":
         out += [(f"{p} probation", "place"), (f"{p} county probation", "place"), (f"{p} co probation", "place")]
     # "CSO", "PSO", "ISO", "ADA", "NDA": one letter and two agency letters are words of their own,
-    # except "xPD" ("HPD"), which officers do write for a one-word city
+    # except "xPD" ("HPD"), which officers do write for a one-word city; "KCSO", "KCDA" are fine
     return [(text, rule) for text, rule in out
-            if rule != "initials" or len(i) >= 2 or (kind == "city_police" and len(text) >= 3)]
+            if rule != "initials" or len(text) >= 4 or (kind == "city_police" and len(text) >= 3)]
 
 
 # --- loading ---------------------------------------------------------------------------

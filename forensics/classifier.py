@@ -35,6 +35,8 @@ import numpy as np
 
 from forensics.mentions import WEIGHT_OTHER, form_token, is_own, on_table_change, table_mention
 from forensics.orgnames import STATE_BY_NAME, STATES, classify_org
+from forensics.scoring import LABELS as _SCORED_LABELS
+from forensics.scoring import precision_recall
 from forensics.vocabulary import (
     AGENCY_WORDS as _AGENCY_WORDS,
 )
@@ -93,8 +95,12 @@ from forensics.vocabulary import (
     WORDLIKE_CODES as _WORDLIKE_CODES,
 )
 
+__all__ = ["LABELS", "Signal", "Verdict", "classify", "classify_columns", "classify_named_columns",
+           "classify_records", "precision_recall", "text_signals"]
+
 LABELS = ("immigration", "federal", "out_of_state", "assist_other", "own_case", "vague", "missing")
 _RANK = {label: i for i, label in enumerate(LABELS)}
+assert LABELS == _SCORED_LABELS
 
 
 @dataclass(frozen=True)
@@ -398,7 +404,9 @@ def _whose(signals: list[Signal], searcher: str) -> list[Signal]:
         return signals
     out = []
     for s in signals:
-        own = is_own(s.agencies, s.form, searcher) if (s.agencies or s.form) else None
+        # only in-state names turn on whose log it is: a federal or out-of-state agency naming
+        # itself is still a federal or out-of-state search
+        own = is_own(s.agencies, s.form, searcher) if (s.agencies or s.form) and s.label == "assist_other" else None
         if own:  # the searcher's own name says nothing of whom the search was for
             written = s.term.split(" = ")[0].removeprefix("agency ").strip("'")
             out.append(Signal("vague", 0.6, f"own agency {written}"))
@@ -501,28 +509,3 @@ _BENEFICIARY = frozenset("for per obo w with req request requested from by assis
 def classify_records(records: Iterable, owner_state: str = "CA") -> list[Verdict]:
     """Verdicts for ``AuditRecord``-like objects (reason, case_number, offense_type, org)."""
     return [classify(r.reason, r.case_number, r.offense_type, r.org, owner_state) for r in records]
-
-
-def precision_recall(labels_pred: Iterable[str], labels_true: Iterable[str]) -> dict[str, dict[str, float]]:
-    """Per-label precision, recall, F1 and support, plus "macro" and "accuracy"."""
-    pred, true = list(labels_pred), list(labels_true)
-    if len(pred) != len(true):
-        raise ValueError(f"{len(pred)} predicted labels but {len(true)} true labels")
-    out: dict[str, dict[str, float]] = {}
-    for label in LABELS:
-        tp = sum(p == label and t == label for p, t in zip(pred, true, strict=True))
-        fp = sum(p == label and t != label for p, t in zip(pred, true, strict=True))
-        fn = sum(p != label and t == label for p, t in zip(pred, true, strict=True))
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        recall = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-        out[label] = {"precision": precision, "recall": recall, "f1": f1, "support": float(tp + fn)}
-    present = [v for v in out.values() if v["support"]]
-
-    def mean(key: str) -> float:  # a label never predicted counts as precision 0
-        values = [0.0 if v[key] != v[key] else v[key] for v in present]
-        return sum(values) / len(values) if values else float("nan")
-
-    out["macro"] = {k: mean(k) for k in ("precision", "recall", "f1")} | {"support": float(len(true))}
-    out["accuracy"] = {"value": sum(p == t for p, t in zip(pred, true, strict=True)) / len(true) if true else float("nan")}
-    return out

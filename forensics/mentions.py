@@ -116,8 +116,13 @@ def searcher_identity(name: str) -> tuple[frozenset[str], frozenset[tuple[str, .
 
 
 def is_own(agencies: tuple[str, ...], form: tuple[str, ...], searcher: str) -> bool | None:
-    """Whether a mention names the searcher: True, False, or None when the searcher is unknown."""
+    """Whether a mention names the searcher: True, False, or None when the searcher is unknown
+    or the named agency is a fusion centre (which searches for others by design: "NCRIC
+    request" in NCRIC's own log is a request relayed through it)."""
     names, forms = searcher_identity(searcher)
     if not names and not forms:
+        return None
+    table = agency_table()
+    if agencies and all(getattr(table.by_name.get(a.lower()), "kind", "") == "fusion" for a in agencies):
         return None
     return bool(names.intersection(agencies)) or form in forms
