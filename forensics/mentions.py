@@ -92,7 +92,7 @@ def table_mention(ftoks: list[str], original: list[str], i: int, owner_state: st
     if len(names) == 1:
         term = f"{written} = {names[0]}"
     else:
-        term = f"{written} = one of {len(names)}: " + "; ".join(names[:6]) + ("; ..." if len(names) > 6 else "")
+        term = f"{written} = one of {len(names)}: " + "; ".join(names)
     beneficiary = prev in BENEFICIARY_WORDS or (i > 1 and ftoks[i - 2] in BENEFICIARY_WORDS and prev in ("the", "a"))
     if label == "assist_other":
         weight = WEIGHT_BENEFICIARY if beneficiary else WEIGHT_NAMED
