@@ -92,6 +92,7 @@ class AuditSummary:
         self.files: list[ImportInfo] = []
         # (named agency, label) -> searching agency -> searches: who asks whom for help
         self.named: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.rows_without_searcher = 0  # no org column value and no --agency
 
     def add(self, agencies: list[str], codes: np.ndarray, scores: np.ndarray, evidence: list[str],
             reasons: list[str], ids: list[str], named: list[str] = ()) -> None:
@@ -129,8 +130,12 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
     rows = int(totals.sum())
     lines = ["# Audit flags", "",
              f"{rows:,} searches; purposes judged from the declared text, seen from a {owner_state} owner "
-             "(labels: see `forensics/classifier.py`). Flags are leads for a person to check, not findings.", "",
-             "## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
+             "(labels: see `forensics/classifier.py`). Flags are leads for a person to check, not findings.", ""]
+    if summary.rows_without_searcher:
+        lines += [f"{summary.rows_without_searcher:,} rows name no searching agency (no org column, no `--agency`): "
+                  "there a bare agency name beside a case number was read as the searcher's own. Pass `--agency` "
+                  "to read it as an assist when it names another agency.", ""]
+    lines += ["## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
              "|---|---|---|---:|---:|---:|---|"]
     for info in summary.files:
         lines.append(f"| {_md(info.source)} | {info.format} | {info.encoding} | {info.rows:,} | {info.skipped_lines:,} "
@@ -212,6 +217,8 @@ def _audit_files(files: list[Path], out: Path, format: str, owner_state: str, ow
                                      agencies, stamps.tolist(), t["reason"], repeat(chunk.source, len(codes)),
                                      chunk.line.tolist(), strict=True))
                 summary.add(agencies, codes, scores, evidence, t["reason"], t["id"], named)
+                if not owner:
+                    summary.rows_without_searcher += t["org"].count("")
 
 
 # --- replay --------------------------------------------------------------------------

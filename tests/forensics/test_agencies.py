@@ -233,6 +233,10 @@ def test_audit_counts_assists_by_named_agency_and_takes_an_override(tmp_path):
     assert "## Assists by named agency" in summary
     assert "| Alameda County CA SO | assist_other | 2 |" in summary
     assert "| SCSO (ambiguous: 10 agencies) | assist_other | 1 |" in summary
+    assert "name no searching agency" not in summary
+    result = runner.invoke(app, ["audit", str(log), "--out", str(tmp_path / "unknown")])
+    unknown = (tmp_path / "unknown" / "summary.md").read_text()
+    assert "7 rows name no searching agency" in unknown  # the reader is told to pass --agency
 
     override = tmp_path / "override.csv"
     override.write_text("abbreviation,agency,kind,state\nscso,Sonoma County CA SO,sheriff,CA\n")
