@@ -193,8 +193,7 @@ def xlsx_table(path: Path, info: ImportInfo, is_header: Callable[[list[object]],
         sheet = book.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises several kinds (zip, XML, missing sheet) for a broken file
         raise AuditFormatError(str(path), 0, "-", f"not a readable XLSX workbook: {exc}") from exc
-    # calamine's range starts at the first used cell: count sheet rows from there
-    counter = [sheet.start[0] if sheet.height else 0]
+    counter = [0]  # iter_rows yields from the sheet's first row, blank rows above the used range included
 
     def rows() -> Iterator[list[object]]:
         try:
