@@ -125,4 +125,8 @@ def is_own(agencies: tuple[str, ...], form: tuple[str, ...], searcher: str) -> b
     table = agency_table()
     if agencies and all(getattr(table.by_name.get(a.lower()), "kind", "") == "fusion" for a in agencies):
         return None
-    return bool(names.intersection(agencies)) or form in forms
+    if names.intersection(agencies) or form in forms:
+        return True
+    # a clipped place before the same agency word: "Oak PD" in Oakland's log
+    return len(form) == 2 and len(form[0]) >= 3 and any(
+        len(f) == 2 and f[1] == form[1] and f[0] != form[0] and f[0].startswith(form[0]) for f in forms)

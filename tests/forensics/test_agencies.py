@@ -49,6 +49,11 @@ def test_without_a_searcher_a_bare_agency_beside_a_case_number_stays_own_case():
     assert classify("burglary for Hayward PD").label == "assist_other"  # "for" names the beneficiary
 
 
+def test_a_clipped_own_name_is_still_the_searcher():
+    assert classify("Oak PD 25-4410", searcher="Oakland CA PD").label == "own_case"
+    assert classify("Oak PD 25-4410", searcher="Hayward CA PD").label == "assist_other"
+
+
 def test_a_searcher_outside_the_table_still_knows_its_own_initials():
     assert classify("EPD 25-1234", searcher="Eugene PD", owner_state="OR").label == "own_case"
     assert classify("LCSO 25-1234", searcher="Eugene PD", owner_state="OR").label == "assist_other"
