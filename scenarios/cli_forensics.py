@@ -156,7 +156,7 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
     if len(ranked) > 50:
         lines.append(f"| ({len(ranked) - 50} more) | | " + " | ".join("" for _ in LABELS) + " |")
     lines += ["", "## Assists by named agency", "",
-              "Searches whose deciding words name another agency (the agency table, `forensics/data`): "
+              "Flagged searches whose deciding words name an agency (the agency table, `forensics/data`): "
               "who asks for help, and how often. An ambiguous abbreviation is counted under the abbreviation.", ""]
     if summary.named:
         lines += ["| named agency | label | searches | searching agencies |", "|---|---|---:|---|"]
