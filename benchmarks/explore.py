@@ -57,14 +57,14 @@ def _serve(app) -> tuple[str, object]:
 def main() -> None:
     spec = load_scenario("classroom")
     t = time.perf_counter()
-    world, planned = prepare(spec)
-    run_policy(world, "ca-sb34", planned)
+    prepared = prepare(spec)
+    run_policy(prepared.world, "ca-sb34", prepared.planned, traffic=prepared.traffic)
     sim_only = time.perf_counter() - t
     t = time.perf_counter()
-    trace_policy(world, planned, "ca-sb34")
+    trace_policy(prepared, "ca-sb34")
     traced = time.perf_counter() - t
     t = time.perf_counter()
-    run_policy(world, "ca-sb34", planned)
+    run_policy(prepared.world, "ca-sb34", prepared.planned, traffic=prepared.traffic)
     emit("explore_trace_s", traced, "s", baseline=time.perf_counter() - t, scenario="classroom")
     if not Path(CHROMIUM).exists():
         log(f"{CHROMIUM} is absent: browser figures skipped")

@@ -161,7 +161,7 @@ def arrivals(trace: RunTrace, s: SearchTrace) -> Text:
         return Text("No reads reached the beneficiary.")
     who = s.beneficiary_name
     text = (f"{s.distinct_reads} distinct read(s) reached {who} from {clock(trace, s.first_arrival_s)} "
-            f"to {clock(trace, s.last_arrival_s)} ({s.new_reads} new to {who}). ")
+            f"to {clock(trace, s.last_arrival_s)} ({s.new_reads} of them first delivered by this search). ")
     if s.target_vehicle >= 0:
         near = "–" if s.nearest_home_m is None else f"{s.nearest_home_m:,.0f} m"
         text += (f"At night: {s.night_reads}; at night within 500 m of the target's home: "

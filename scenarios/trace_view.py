@@ -1,14 +1,13 @@
 """What the educator's views show of a run: each search's two faces, side by side.
 
-The one place that reads a run's records for ``alprsim demo`` and ``alprsim explore``:
-everything else (stories, the web page, its templates) reads only these dataclasses.
-Today it reads ``records.extra`` (``plans``, ``searches``, ``audit``); when the run
-records carry typed searches and deliveries, only this module changes.
+The one place that reads a run's records (``AgencyRecords``, the audit log, the reads)
+for ``alprsim demo`` and ``alprsim explore``: everything else (stories, the web page, its
+templates) reads only these dataclasses.
 
-Counting (DESIGN.md, "Measuring leakage honestly"): a read counts once per beneficiary.
-``new_reads`` of a search is the reads it delivered that its true beneficiary had not
-received from an earlier search; summed over a kind of beneficiary, that is the distinct
-reads each agency of that kind received (``Headline.federal_distinct_reads``).
+Counting is the metrics' (``scenarios.metrics``): a read counts once per kind of
+beneficiary, under the search that delivered it first. ``new_reads`` of a search is the
+reads it delivered first; summed over federal searches, that is the report's federal
+``reads_delivered`` (``Headline.federal_distinct_reads``).
 """
 
 from __future__ import annotations
@@ -19,11 +18,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from agencies.records import DELIVERY_CHANNELS, KINDS, AgencyRecords, GroundTruth
 from agencies.registry import Agency
-from lookup.audit_export import network_audit_records, search_audit_records
+from forensics.classifier import classify
+from lookup.audit_export import network_audit_records, org_label, search_audit_records
 from scenarios.builder import World, build_world
-from scenarios.experiment import plan_searches, run_policy
-from scenarios.leakage import LOCATE_RADIUS_M, _channel, _is_night, reveals_outside_purpose
+from scenarios.experiment import Planned, Traffic, plan_searches, run_policy, simulate
+from scenarios.metrics import first_deliveries, measured_deliveries, measured_searches
+from scenarios.metrics.audit_view import REVEALING
+from scenarios.metrics.location import LOCATE_RADIUS_M, night_number
 from sim.geo import haversine_m
 
 OUTSIDE_KINDS = ("federal", "out_of_state")
@@ -85,8 +88,8 @@ class SearchTrace:
     networks: tuple[NetworkReach, ...]
     served: bool
     distinct_reads: int  # distinct reads this search delivered
-    new_reads: int  # of those, reads the beneficiary had not received before
-    flows: tuple[Flow, ...]  # new reads by channel and owner
+    new_reads: int  # of those, reads it delivered first among its beneficiary's kind
+    flows: tuple[Flow, ...]  # those first deliveries by channel and owner
     first_arrival_s: float | None  # when the first read reached the beneficiary
     last_arrival_s: float | None
     night_reads: int  # delivered reads of the target made at night (20:00-06:00)
@@ -117,7 +120,7 @@ class SearchTrace:
 @dataclass(frozen=True)
 class Headline:
     policy: str
-    federal_distinct_reads: int  # each federal agency's distinct reads, summed
+    federal_distinct_reads: int  # distinct reads that reached federal agencies
     out_of_state_distinct_reads: int
     federal_deliveries: int  # with repeats (the report's reads_delivered)
     federal_searches_served: int
@@ -171,27 +174,37 @@ class TracedRuns:
     runs: dict[str, RunTrace]
 
 
-def prepare(spec) -> tuple[World, tuple]:
-    """The world and its planned searches, built once for every policy (CRN)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What every policy shares: the world, its planned searches and its traffic."""
+
+    world: World
+    planned: Planned
+    traffic: Traffic
+
+
+def prepare(spec) -> Prepared:
+    """Build the world, plan the searches and simulate the traffic once (CRN)."""
     world = build_world(spec)
-    return world, plan_searches(world)
+    return Prepared(world, plan_searches(world), simulate(world))
 
 
 def traced_runs(spec, policies: list[str], on_policy=None) -> TracedRuns:
     """Build the world and plan the searches once; replay them under each policy."""
-    world, planned = prepare(spec)
+    prepared = prepare(spec)
     runs = {}
     for name in policies:
         if on_policy:
             on_policy(name)
-        runs[name] = trace_policy(world, planned, name)
-    return TracedRuns(world, map_geometry(world), runs)
+        runs[name] = trace_policy(prepared, name)
+    return TracedRuns(prepared.world, map_geometry(prepared.world), runs)
 
 
-def trace_policy(world: World, planned, policy: str) -> RunTrace:
-    """One policy's run of the planned searches, traced."""
-    outcome = run_policy(world, policy, planned)
-    return trace_run(world, outcome.records, outcome.report, planned[0])
+def trace_policy(prepared: Prepared, policy: str) -> RunTrace:
+    """One policy's play of the planned searches on the shared traffic, traced."""
+    outcome = run_policy(prepared.world, policy, prepared.planned, traffic=prepared.traffic)
+    return trace_run(prepared.world, outcome.records, outcome.agencies, outcome.truth, outcome.report,
+                     prepared.planned.registry)
 
 
 def start_instant(spec) -> datetime:
@@ -199,35 +212,46 @@ def start_instant(spec) -> datetime:
     return start if start.tzinfo else start.replace(tzinfo=ZoneInfo(spec.timezone))
 
 
-def trace_run(world: World, records, report: dict, registry: dict[str, Agency]) -> RunTrace:
-    """The run's searches with both faces, and its headline figures."""
-    plans = records.extra["plans"]
-    searches = records.extra["searches"]
-    audit = records.extra["audit"]
-    reads = records.reads
-    extra = records.extra
-    start = start_instant(world.spec)
-    received: dict[str, set[int]] = {}
+def _first_by_search(records, agencies: AgencyRecords) -> dict[int, list[tuple[str, str]]]:
+    """Per search: (channel, owner) of each read it delivered first among its true
+    beneficiary's kind (the metrics' distinct reads: ``first_deliveries``)."""
+    d = measured_deliveries(agencies)
+    out: dict[int, list[tuple[str, str]]] = {}
+    for k in range(len(KINDS)):
+        firsts = first_deliveries(d.take(d.kind == k))
+        owners = records.reads.owner[firsts.row]
+        for search, channel, owner in zip(firsts.search, firsts.channel, owners, strict=True):
+            out.setdefault(int(search), []).append((DELIVERY_CHANNELS[channel], records.owners[owner]))
+    return out
+
+
+def _shows_outside(row, networks: tuple[NetworkReach, ...], start: datetime) -> bool:
+    """Would a records requester, reading the published rows with ``alprsim audit``'s
+    classifier, see a federal, immigration or out-of-state purpose?"""
+    searched = [n.owner for n in networks if n.searched]
+    published = [network_audit_records([row], owner, start)[0] for owner in searched[:1]]
+    if published:
+        p = published[0]
+        return classify(p["Reason"], p["Case #"], row.offense_type or "", p["Org Name"]).label in REVEALING
+    return classify(row.reason, row.case_number or "", row.offense_type or "", org_label(row)).label in REVEALING
+
+
+def trace_run(world: World, records, agencies: AgencyRecords, truth: GroundTruth, report: dict,
+              registry: dict[str, Agency]) -> RunTrace:
+    """The run's measured searches with both faces, and its headline figures."""
+    audit = agencies.audit
+    start = truth.start
+    firsts = _first_by_search(records, agencies)
     out = []
-    for s in searches:
-        plan = plans[s.plan]
+    for s in measured_searches(agencies):
+        plan = s.plan
         req = plan.request
-        rows = np.asarray(s.rows, dtype=np.int64)
-        unique_rows, first = np.unique(rows, return_index=True)
-        seen = received.setdefault(plan.beneficiary, set())
-        is_new = np.array([int(r) not in seen for r in unique_rows], dtype=bool)
-        seen.update(int(r) for r in unique_rows)
-        owners_of = reads.owner[unique_rows]
+        rows = np.unique(np.asarray(s.rows, dtype=np.int64))
         flows: dict[tuple[str, str], int] = {}
-        for row_pos, o, new in zip(first, owners_of, is_new, strict=True):
-            if new:
-                key = (_channel(plan, s.via[row_pos]), records.owners[o])
-                flows[key] = flows.get(key, 0) + 1
-        returned = dict(zip(*np.unique(owners_of, return_counts=True), strict=True))
-        networks = tuple(NetworkReach(owner, effect, rule, owner in {o for o, _ in s.searched},
-                                      int(returned.get(records.owners.index(owner), 0)))
-                         for owner, effect, rule in s.decisions)
-        night_all, night, nights, nearest = _near_home(records, rows, plan.target_vehicle, extra)
+        for key in firsts.get(s.index, ()):
+            flows[key] = flows.get(key, 0) + 1
+        networks = tuple(NetworkReach(n.owner, n.effect, n.rule, n.searched, int(n.reads)) for n in s.networks)
+        night_all, night, nights, nearest = _near_home(records, rows, plan.target_vehicle, truth)
         row = audit[s.audit_seq]
         published = []
         for n in networks:
@@ -242,46 +266,44 @@ def trace_run(world: World, records, report: dict, registry: dict[str, Agency]) 
             req.case_number, req.offense_type, req.on_behalf_of, req.search_type, row.plate,
             plan.beneficiary, registry[plan.beneficiary].org.name, plan.beneficiary_kind, plan.channel,
             tuple(plan.chain), float(plan.handoff_delay_s), bool(plan.legit), int(plan.target_vehicle),
-            networks, bool(s.served), int(len(unique_rows)), int(is_new.sum()),
+            networks, bool(s.served), int(len(rows)), int(sum(flows.values())),
             tuple(Flow(c, o, n) for (c, o), n in sorted(flows.items())),
             float(delivered.min()) if len(delivered) else None, float(delivered.max()) if len(delivered) else None,
-            night_all, night, nights, nearest, tuple(int(c) for c in np.unique(reads.camera[unique_rows])), tuple(published),
-            bool(reveals_outside_purpose(plan, registry))))
+            night_all, night, nights, nearest, tuple(int(c) for c in np.unique(records.reads.camera[rows])),
+            tuple(published), _shows_outside(row, networks, start)))
     out_tuple = tuple(out)
     return RunTrace(world.spec.name, int(records.seed), str(report["policy"]), start.isoformat(), records.owners,
                     tuple(sorted((slug, a.org.name) for slug, a in registry.items())), out_tuple,
-                    _headline(report, out_tuple))
+                    _headline(report))
 
 
-def _near_home(records, rows: np.ndarray, vehicle: int, extra: dict) -> tuple[int, int, int, float | None]:
+def _near_home(records, rows: np.ndarray, vehicle: int, truth: GroundTruth) -> tuple[int, int, int, float | None]:
     """The target's night reads; those within LOCATE_RADIUS_M of its home, on how many
     nights; and how close to its home any delivered read of it was made."""
     if vehicle < 0 or not len(rows):
         return 0, 0, 0, None
     reads = records.reads
-    rows = np.unique(rows)
     rows = rows[reads.vehicle[rows] == vehicle]
     if not len(rows):
         return 0, 0, 0, None
     cams = reads.camera[rows]
-    dist = haversine_m(records.cameras.lon[cams], records.cameras.lat[cams], extra["home_lon"][vehicle],
-                       extra["home_lat"][vehicle])
-    night = _is_night(reads.time_s[rows], extra["start_local_hour"])
+    dist = haversine_m(records.cameras.lon[cams], records.cameras.lat[cams], truth.home_lon[vehicle],
+                       truth.home_lat[vehicle])
+    night_no = night_number(reads.time_s[rows], truth.start_local_hour)
+    night = night_no >= 0
     near = night & (dist <= LOCATE_RADIUS_M)
-    night_no = (reads.time_s[rows[near]] / 3600.0 + extra["start_local_hour"] - 12) // 24
-    return int(night.sum()), int(near.sum()), int(len(np.unique(night_no))), round(float(dist.min()), 0)
+    return int(night.sum()), int(near.sum()), int(len(np.unique(night_no[near]))), round(float(dist.min()), 0)
 
 
-def _headline(report: dict, searches: tuple[SearchTrace, ...]) -> Headline:
-    fed = report["leakage"]["federal"]
+def _headline(report: dict) -> Headline:
+    """The report's own figures (``scenarios.metrics``): distinct reads and deliveries."""
+    fed, oos = report["leakage"]["federal"], report["leakage"]["out_of_state"]
     cost = report["cost"]
     return Headline(
-        report["policy"],
-        sum(s.new_reads for s in searches if s.beneficiary_kind == "federal"),
-        sum(s.new_reads for s in searches if s.beneficiary_kind == "out_of_state"),
-        int(fed["reads_delivered"]), int(fed["searches_served"]), int(fed["targets"]),
-        int(fed["targets_located"]), report["visibility"]["federal_served_visible_in_audit"],
-        int(cost["legit_searches"]), int(cost["legit_denied"]), int(cost["bystander_reads_delivered"]))
+        report["policy"], int(fed["reads_delivered"]), int(oos["reads_delivered"]), int(fed["deliveries"]),
+        int(fed["searches_served"]), int(fed["targets"]), int(fed["targets_located"]),
+        report["visibility"]["federal_served_visible_in_audit"], int(cost["legit_searches"]),
+        int(cost["legit_denied"]), int(cost["bystander_reads_delivered"]))
 
 
 def map_geometry(world: World) -> MapGeometry:

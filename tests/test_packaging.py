@@ -17,6 +17,8 @@ assert (resources.files("scenarios") / "builtin" / "classroom.yaml").is_file()
 assert (resources.files("scenarios") / "explore" / "templates" / "index.html").is_file()
 assert (resources.files("scenarios") / "explore" / "static" / "explore.js").is_file()
 assert (resources.files("cameras") / "data" / "misread_calibrated.json").is_file()
+assert (resources.files("forensics") / "data" / "ca_agencies.csv").is_file()
+assert (resources.files("forensics") / "data" / "federal_agencies.csv").is_file()
 print("ok")
 """
 

@@ -1,7 +1,8 @@
 """The explore app: a factory, a few routes, one domain call each.
 
-The world is built and the searches planned once (``trace_view.prepare``); each built-in
-policy pack then replays the same searches (common random numbers). The scenario's own
+The world is built, the searches planned and the traffic simulated once
+(``trace_view.prepare``); each built-in policy pack then replays the same searches on the
+same reads (common random numbers). The scenario's own
 policy is run first, the other packs in a background thread once the first page is out;
 a pack not yet run is run when asked for, so a policy switch waits at most one run.
 """
@@ -51,14 +52,13 @@ class PolicyRuns:
         with self._world_lock:
             if self._prepared is None:
                 self._prepared = prepare(self.spec)
-                self._geometry = map_geometry(self._prepared[0])
+                self._geometry = map_geometry(self._prepared.world)
             return self._prepared
 
     def _compute(self, policy: str) -> RunTrace:
         with self._lock:
             if policy not in self._runs:
-                world, planned = self._world()
-                self._runs[policy] = trace_policy(world, planned, policy)
+                self._runs[policy] = trace_policy(self._world(), policy)
             return self._runs[policy]
 
     def get(self, policy: str) -> RunTrace:
@@ -76,7 +76,7 @@ class PolicyRuns:
 
     def world(self):
         """The world (built on first use; the page's map needs nothing more)."""
-        return self._world()[0]
+        return self._world().world
 
     @property
     def geometry(self):

@@ -120,7 +120,7 @@ def search_view(trace: RunTrace, s: SearchTrace) -> dict:
         "true": [["beneficiary", f"{s.beneficiary_name} ({s.beneficiary_kind})"], ["channel", s.channel],
                  ["chain", " → ".join(trace.name(c) for c in s.chain)],
                  ["hand-off delay", f"{s.handoff_delay_s / 3600:g} h"],
-                 ["distinct reads delivered", f"{s.distinct_reads:,} ({s.new_reads:,} new to the beneficiary)"],
+                 ["distinct reads delivered", f"{s.distinct_reads:,} ({s.new_reads:,} first delivered by this search)"],
                  ["arrived", f"{clock(trace, s.first_arrival_s)} – {clock(trace, s.last_arrival_s)}"
                   if s.distinct_reads else "nothing delivered"],
                  ["reads at night", str(s.night_reads)],
