@@ -183,9 +183,9 @@ class Prepared:
     traffic: Traffic
 
 
-def prepare(spec) -> Prepared:
-    """Build the world, plan the searches and simulate the traffic once (CRN)."""
-    world = build_world(spec)
+def prepare(spec, world: World | None = None) -> Prepared:
+    """Build the world (unless given), plan the searches and simulate the traffic once (CRN)."""
+    world = world or build_world(spec)
     return Prepared(world, plan_searches(world), simulate(world))
 
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from scenarios.builder import build_world
 from scenarios.experiment import load_policy
 from scenarios.explore.views import map_view, run_view, search_view
 from scenarios.policy_files import builtin_pack_names
@@ -42,6 +43,8 @@ class PolicyRuns:
         self.spec, self.default, self.packs = spec, default, packs
         self._lock = threading.Lock()  # one run at a time
         self._world_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._built = None  # the world alone: enough for the page's map
         self._waiting = 0
         self._prepared = None
         self._geometry = None
@@ -49,10 +52,11 @@ class PolicyRuns:
         self.page_served = threading.Event()  # the default run has gone out to a page
 
     def _world(self):
+        """The world, its planned searches and its traffic (the traffic after the map)."""
+        world = self.world()
         with self._world_lock:
             if self._prepared is None:
-                self._prepared = prepare(self.spec)
-                self._geometry = map_geometry(self._prepared.world)
+                self._prepared = prepare(self.spec, world)
             return self._prepared
 
     def _compute(self, policy: str) -> RunTrace:
@@ -76,11 +80,15 @@ class PolicyRuns:
 
     def world(self):
         """The world (built on first use; the page's map needs nothing more)."""
-        return self._world().world
+        with self._build_lock:
+            if self._built is None:
+                self._built = build_world(self.spec)
+                self._geometry = map_geometry(self._built)
+            return self._built
 
     @property
     def geometry(self):
-        self._world()
+        self.world()
         return self._geometry
 
     def ready_run(self, policy: str) -> RunTrace | None:
