@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -16,10 +17,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
+from scenarios.cli_errors import user_error
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
-from scenarios.experiment import compare, run_policy, scenario_policy
+from scenarios.experiment import compare, load_policy, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
     builtin_names,
@@ -28,7 +30,8 @@ from scenarios.files import (
     load_scenario,
     with_overrides,
 )
-from scenarios.report import compare_markdown, write_outputs
+from scenarios.output_files import output_folder_problem, staged_outputs
+from scenarios.report import REPORT_LAST, compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -40,12 +43,12 @@ register_forensics(app)
 register_serve(app)
 register_cameras(app)
 console = Console(stderr=True)
+MAX_DAYS = 366  # as the scenario file's days field (scenarios.files)
 
 
 def fail(message: str) -> None:
     """Print a user error (no traceback) and exit 2."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise user_error(message)
 
 
 @app.command()
@@ -68,10 +71,13 @@ def run(
         fail(f"--camera-mode: {camera_mode!r} is not fast or image")
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
-        if seed is not None and not 0 <= seed < 2**63:
-            fail(f"--seed: {seed} must be a non-negative 63-bit integer")
-        if spec.days <= 0:
-            fail(f"--days: {spec.days:g} must be positive")
+        _check_overrides(seed, spec.days)
+        _check_out(out)
+        chosen = scenario_policy(spec, policy)
+        if service and chosen is None:
+            fail("--service: the scenario has no policy; name one with --policy")
+        if chosen is not None:
+            load_policy(chosen, spec)  # a bad policy file fails here, before the world is built
         t0 = time.perf_counter()
         with console.status(f"building {spec.name}: road network, paths, population, cameras"):
             world = build_world(spec)
@@ -87,19 +93,20 @@ def run(
                 progress.update(task, completed=now_s, day=now_s / DAY_S, reads=reads)
 
             timings = {"build": t_build}
-            chosen = scenario_policy(spec, policy)
-            if service and chosen is None:
-                fail("--service: the scenario has no policy; name one with --policy")
             outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
         t_run = time.perf_counter() - t0 - t_build
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report
         report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        if camera_mode == "image":
-            report["gallery"] = str(write_gallery(world.misread.gallery, out / "gallery").relative_to(out))
-        written = write_outputs(out, world, records, report, reads_format)
+        with staged_outputs(out, last=REPORT_LAST) as staged:  # report.json appears last, or not at all
+            if camera_mode == "image":
+                write_gallery(world.misread.gallery, staged.path("gallery"))  # writes gallery/index.md
+                report["gallery"] = "gallery/index.md"
+            written = write_outputs(staged, world, records, report, reads_format)
     except ScenarioError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
     r = report["reads"]
     console.print(f"[bold]{spec.name}[/]: {r['total']:,} reads from {r['cameras']:,} cameras over "
                   f"{spec.days:g} days; median {r['per_camera_per_day']['median']:,.0f} reads/camera/day; "
@@ -126,15 +133,35 @@ def compare_command(
     """Run the same world, traffic and requests under each policy; write compare.json and compare.md."""
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
+        _check_overrides(seed, spec.days)
+        _check_out(out)
+        for name in policies:
+            load_policy(name, spec)  # a bad policy file fails here, before any simulation
         with console.status("comparing") as status:
             reports = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"))
+        table = compare_markdown(reports)
+        with staged_outputs(out, last=("compare.json",)) as staged:
+            staged.path("compare.md").write_text(table)
+            staged.path("compare.json").write_text(json.dumps(reports, indent=2) + "\n")
     except ScenarioError as exc:
         fail(str(exc))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.json").write_text(json.dumps(reports, indent=2) + "\n")
-    table = compare_markdown(reports)
-    (out / "compare.md").write_text(table)
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
     typer.echo(table)
+
+
+def _check_overrides(seed: int | None, days: float) -> None:
+    """--seed and --days as the scenario file's own fields allow them."""
+    if seed is not None and not 0 <= seed < 2**63:
+        fail(f"--seed: {seed} must be a non-negative 63-bit integer")
+    if not (math.isfinite(days) and 0 < days <= MAX_DAYS):
+        fail(f"--days: {days:g} must be a number of days in (0, {MAX_DAYS}]")
+
+
+def _check_out(out: Path) -> None:
+    problem = output_folder_problem(out)
+    if problem:
+        fail(f"--out {out}: {problem}")
 
 
 @scenarios_app.command("list")

@@ -28,12 +28,12 @@ from cameras.image_path import sample_gallery, write_gallery
 from cameras.imaging import CONDITION_PROFILES, PLATE_STYLES, parse_params, render_plate
 from cameras.misread import CONDITIONS
 from cameras.recogniser import default_recogniser
+from scenarios.cli_errors import user_error
 from sim.plates import PLATE_LEN, normalise
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(2)
+    return user_error(message)
 
 
 def _out() -> Console:
