@@ -7,6 +7,7 @@ written with OpenCV (PNG, JPEG, whatever it knows).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import cv2
@@ -29,11 +30,40 @@ from cameras.imaging import CONDITION_PROFILES, PLATE_STYLES, parse_params, rend
 from cameras.misread import CONDITIONS
 from cameras.recogniser import default_recogniser
 from scenarios.cli_errors import user_error
+from scenarios.output_files import output_folder_problem, staged_outputs
 from sim.plates import PLATE_LEN, normalise
 
 
 def _fail(message: str) -> typer.Exit:
     return user_error(message)
+
+
+# --conditions overrides a person may ask for (assumption: beyond these a picture is not a plate
+# photograph, and a huge plate_height_px would allocate gigabytes)
+PARAM_RANGES = {"plate_height_px": (4, 512), "yaw_deg": (-85, 85), "pitch_deg": (-85, 85), "roll_deg": (-90, 90),
+                "speed_mps": (0, 100), "exposure_s": (1e-6, 1), "focus_sigma_px": (0, 50), "light": (0, 10),
+                "ambient": (0, 10), "shadow": (0, 1), "glare": (0, 1), "rain": (0, 1), "noise_sigma": (0, 255),
+                "jpeg_quality": (1, 100)}
+
+
+def _check_params(conditions: str, params) -> None:
+    for token in conditions.split(","):
+        key = token.split("=", 1)[0].strip()
+        if "=" in token and key in PARAM_RANGES:
+            low, high = PARAM_RANGES[key]
+            value = getattr(params, key)
+            if not (math.isfinite(value) and low <= value <= high):
+                raise _fail(f"--conditions: {key}={value!r} is outside [{low:g}, {high:g}]")
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed < 2**63:
+        raise _fail(f"--seed {seed}: must be a non-negative 63-bit integer")
+
+
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise _fail(f"--workers {workers}: must be at least 1")
 
 
 def _out() -> Console:
@@ -71,15 +101,22 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"PLATE {plate!r}: 1 to {PLATE_LEN} letters and digits")
         if state.upper() not in PLATE_STYLES:
             raise _fail(f"--state {state!r}: known layouts are {', '.join(PLATE_STYLES)}")
+        _check_seed(seed)
         rng = np.random.default_rng(seed)
         try:
             params = parse_params(conditions, rng)
         except ValueError as exc:
             raise _fail(str(exc)) from None
+        _check_params(conditions, params)
+        if out.is_dir() or not cv2.haveImageWriter(str(out)):
+            raise _fail(f"--out {out}: {'is a folder' if out.is_dir() else 'OpenCV cannot write that file type'}")
         image = render_plate(text, params, rng, state.upper())
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(out), image):
-            raise _fail(f"--out {str(out)!r}: OpenCV cannot write that file type")
+        try:
+            with staged_outputs(out.parent) as staged:
+                if not cv2.imwrite(str(staged.path(out.name)), image):
+                    raise OSError(f"OpenCV could not write {out}")
+        except OSError as exc:
+            raise _fail(f"--out {out}: cannot write ({exc.strerror or exc})") from None
         _out().print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}); {params}", highlight=False)
 
     @cameras.command()
@@ -114,6 +151,8 @@ def register(app: typer.Typer) -> None:
         """Exact-plate accuracy and no-read rate per condition, on fresh pictures."""
         if samples < 1:
             raise _fail(f"--samples {samples}: must be at least 1")
+        _check_seed(seed)
+        _check_workers(workers)
         rates = evaluate(samples, seed, workers=workers)
         if as_json:
             print(json.dumps({"samples": samples, "seed": seed, "conditions": rates}, indent=1))
@@ -130,8 +169,18 @@ def register(app: typer.Typer) -> None:
         """Render and read plates under each condition; write the fast model's tables."""
         if samples < len(CONDITIONS):
             raise _fail(f"--samples {samples}: need at least one per condition ({len(CONDITIONS)})")
+        _check_seed(seed)
+        _check_workers(workers)
+        problem = "is a folder" if out.is_dir() else output_folder_problem(out.parent)
+        if problem:
+            raise _fail(f"--out {out}: {problem}")
         model, readings = calibrate(samples, seed, workers)
-        path = write_artefact(model, out)
+        try:
+            with staged_outputs(out.parent) as staged:
+                write_artefact(model, staged.path(out.name))
+        except OSError as exc:
+            raise _fail(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+        path = out
         _out().print(_rates_table(f"Image path on {len(readings.samples):,} plates",
                                   {c: readings.rates(c) for c in CONDITIONS}))
         _out().print(f"wrote {path}", highlight=False)
@@ -160,8 +209,10 @@ def register(app: typer.Typer) -> None:
             values = [float(d) for d in densities.split(",") if d.strip()]
         except ValueError:
             raise _fail(f"--densities {densities!r}: numbers separated by commas") from None
-        if not values or min(values) <= 0:
+        if not values or not all(math.isfinite(v) and v > 0 for v in values):
             raise _fail(f"--densities {densities!r}: give positive densities")
+        if events < 1:
+            raise _fail(f"--events {events}: must be at least 1")
         table = error_vs_density(values, events, seed)
         if plot is not None:
             plot_error_vs_density(table, plot)
