@@ -7,13 +7,27 @@ kind), and the bad inputs it reads correctly (exit 0) rather than refuses.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 Argv = Callable[[Path, Path, Callable[[str], Path]], list[str]]
+TWO_TOWNS = Path(__file__).resolve().parents[1] / "fixtures" / "two-towns.yaml"
 # the CSV readers decode UTF-16 (with a BOM) and cp1252 lines: those files are read, not refused
 READS_ANY_ENCODING = frozenset({"utf16", "latin1"})
+
+
+def scenario_naming(field: str, path: Path, out: Path) -> str:
+    """two-towns with ``network.geojson`` or ``cameras.locations`` set to ``path`` (written beside ``out``)."""
+    text = TWO_TOWNS.read_text()
+    if field == "network.geojson":
+        text = text.replace("  builtin: cities", f"  builtin: null\n  geojson: {json.dumps(str(path))}")
+    else:
+        text += f"cameras:\n  locations: {json.dumps(str(path))}\n"
+    scenario = out.parent / f"scenario-{field}.yaml"
+    scenario.write_text(text)
+    return str(scenario)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,10 @@ COMMANDS = (
                                                                     "--stats", str(f), "--out", str(out)],
             READS_ANY_ENCODING),
     Command("cameras read", "image", lambda f, out, v: ["cameras", "read", str(f)]),
+    Command("run (network.geojson)", "road_geojson", lambda f, out, v: [
+        "run", scenario_naming("network.geojson", f, out), "--out", str(out), "--days", "0.05"]),
+    Command("run (cameras.locations)", "camera_geojson", lambda f, out, v: [
+        "run", scenario_naming("cameras.locations", f, out), "--out", str(out), "--days", "0.05"]),
 )
 
 # bad inputs whose error names a line (file:LINE) for these kinds
@@ -58,4 +76,6 @@ NAMES_A_LINE = {
     "edges_csv": {"truncated", "unterminated_quote", "rows_wrong", "long_line"},
     "stats_csv": {"truncated", "unterminated_quote", "rows_wrong", "out_of_range", "negative", "nan", "long_line"},
     "image": set(),
+    "camera_geojson": set(),
+    "road_geojson": set(),
 }

@@ -10,6 +10,7 @@ mistaken for a complete value (a cut at a line boundary is a shorter valid file)
 from __future__ import annotations
 
 import io
+import json
 import random
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_KINDS = ("scenario", "policy", "policy_tests")
+JSON_KINDS = ("camera_geojson", "road_geojson")
 CSV_KINDS = ("portal_csv", "edges_csv", "stats_csv")
 LONG_LINE_BYTES = 200 * 2**20
 
@@ -41,6 +43,13 @@ def _png() -> bytes:
     return cv2.imencode(".png", image)[1].tobytes()
 
 
+CAMERA_GEOJSON = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-122.0, 37.5]},
+     "properties": {"osm_id": 1, "operator": "Alpha CA PD", "direction": "90"}}]})
+ROAD_GEOJSON = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[-122.0, 37.5], [-121.99, 37.5]]},
+     "properties": {"jurisdiction": "alpha-ca-pd", "class": "street", "name": "Main St"}}]})
+
 VALID: dict[str, bytes] = {
     "scenario": (ROOT / "tests/fixtures/two-towns.yaml").read_bytes(),
     "policy": (ROOT / "scenarios/builtin/policies/strict.yaml").read_bytes(),
@@ -49,9 +58,12 @@ VALID: dict[str, bytes] = {
     "edges_csv": (ROOT / "tests/forensics/fixtures/sharing_edges.csv").read_bytes(),
     "stats_csv": (ROOT / "tests/forensics/fixtures/portal_stats.csv").read_bytes(),
     "image": _png(),
+    "camera_geojson": CAMERA_GEOJSON.encode(),
+    "road_geojson": ROAD_GEOJSON.encode(),
 }
 SUFFIX = {"scenario": ".yaml", "policy": ".yaml", "policy_tests": ".yaml", "portal_csv": ".csv",
-          "edges_csv": ".csv", "stats_csv": ".csv", "image": ".png"}
+          "edges_csv": ".csv", "stats_csv": ".csv", "image": ".png", "camera_geojson": ".geojson",
+          "road_geojson": ".geojson"}
 
 # where a valid file is cut: just after this text (inside a field)
 CUT_AFTER = {
@@ -62,6 +74,8 @@ CUT_AFTER = {
     "edges_csv": b"example-ca-pd,Example CA PD,2026-04-01,outb",
     "stats_csv": b'102,30,"774,6',
     "image": None,  # half the PNG
+    "camera_geojson": b'"coordinates": [-122.0, 37',
+    "road_geojson": b'"coordinates": [[-122.0, 37.5], [-121',
 }
 # a non-ASCII character in a field, for the Latin-1 variant
 LATIN1_EDIT = {
@@ -71,6 +85,8 @@ LATIN1_EDIT = {
     "portal_csv": (b'"ICE case"', '"ni\u00f1o ICE case"'),
     "edges_csv": (b"Houston TX PD", "San Jos\u00e9 CA PD"),
     "stats_csv": (b"Example CA PD", "Example San Jos\u00e9 CA PD"),
+    "camera_geojson": (b'"Alpha CA PD"', '"Alpha CA PD (San Jos\u00e9)"'),
+    "road_geojson": (b'"Main St"', '"Calle Jos\u00e9"'),
 }
 # rows that read as rows but hold wrong values (the header is right)
 ROWS_WRONG = {
@@ -92,6 +108,10 @@ NUMBERS = {
                    "nan": (b",845,", b",NaN,")},
     "stats_csv": {"out_of_range": (b",102,30,", b",1e400,30,"), "negative": (b",102,30,", b",-102,30,"),
                   "nan": (b",102,30,", b",nan,30,")},
+    "camera_geojson": {"out_of_range": (b"-122.0", b"-522.0"), "negative": (b"37.5", b"-137.5"),
+                       "nan": (b"37.5", b"NaN")},
+    "road_geojson": {"out_of_range": (b"-121.99", b"1e400"), "negative": (b"37.5]]", b"-137.5]]"),
+                     "nan": (b"-121.99", b"NaN")},
 }
 
 BOMB = b"""\
@@ -107,7 +127,7 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
 """
 
 BAD_INPUTS = ("empty", "random_bytes", "truncated", "utf16", "latin1", "unterminated_quote", "rows_wrong",
-              "zip_not_xlsx", "long_line", "yaml_bomb", "yaml_deep", "out_of_range", "negative", "nan",
+              "zip_not_xlsx", "long_line", "yaml_bomb", "deep_nesting", "out_of_range", "negative", "nan",
               "missing", "directory")
 
 
@@ -150,7 +170,9 @@ def content(kind: str, bad: str) -> bytes | None:
         return buffer.getvalue()
     if bad == "yaml_bomb":
         return BOMB if kind in YAML_KINDS else None
-    if bad == "yaml_deep":
+    if bad == "deep_nesting":
+        if kind in JSON_KINDS:
+            return b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
         return b"a: " + b"[" * 20_000 + b"]" * 20_000 + b"\n" if kind in YAML_KINDS else None
     if bad in ("out_of_range", "negative", "nan"):
         return _replace(kind, *NUMBERS[kind][bad]) if bad in NUMBERS.get(kind, {}) else None

@@ -20,7 +20,7 @@ CASES = [  # (kind, bad input, argv before the file, argv after it)
     ("policy_tests", "random_bytes", ["policies", "test"], []),  # likewise
     ("portal_csv", "long_line", ["audit"], []),
     ("scenario", "yaml_bomb", ["scenarios", "validate"], []),
-    ("scenario", "yaml_deep", ["serve", "--scenario"], ["--port", "{port}"]),
+    ("scenario", "deep_nesting", ["serve", "--scenario"], ["--port", "{port}"]),
 ]
 
 
