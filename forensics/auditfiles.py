@@ -150,6 +150,13 @@ def _decode_block(block: bytes, info: ImportInfo | None) -> Iterable[str]:
     return lines
 
 
+def csv_problem(exc: csv.Error) -> str:
+    """What a csv.Error means to a person (strict readers raise one for an unclosed quote)."""
+    if "unexpected end of data" in str(exc):
+        return "a quoted cell is never closed (the file ends inside quotes: truncated?)"
+    return f"unreadable CSV: {exc}"
+
+
 def _sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (",", "\t", ";", "|")}
     return max(counts, key=counts.get) if max(counts.values()) else ","
@@ -170,7 +177,7 @@ class Table:
             except StopIteration:
                 break
             except csv.Error as exc:
-                raise AuditFormatError(source, line_of(), "-", f"unreadable CSV: {exc}") from exc
+                raise AuditFormatError(source, line_of(), "-", csv_problem(exc)) from exc
             if is_header(cells):
                 self.header, self.header_line = cells, line_of()
                 return
@@ -187,7 +194,7 @@ class Table:
             try:
                 batch = list(islice(rows, size))
             except csv.Error as exc:
-                raise AuditFormatError(self.source, self._line_of(), "-", f"unreadable CSV: {exc}") from exc
+                raise AuditFormatError(self.source, self._line_of(), "-", csv_problem(exc)) from exc
             if not batch:
                 return
             end = self._line_of()

@@ -402,14 +402,14 @@ def read_portal_stats(path: str | Path) -> list[PortalStats]:
     """Portal statistics (``ca_flock_portal_agency_stats.csv`` and its column variants)."""
     import csv
 
-    from forensics.auditfiles import open_text_lines
+    from forensics.auditfiles import csv_problem, open_text_lines
 
     source = str(path)
     reader = csv.reader(open_text_lines(path), strict=True)
     try:
         return _read_portal_stats(source, reader)
     except csv.Error as exc:
-        raise AuditFormatError(source, reader.line_num, "-", f"unreadable CSV: {exc}") from None
+        raise AuditFormatError(source, reader.line_num, "-", csv_problem(exc)) from None
 
 
 def _read_portal_stats(source: str, reader) -> list[PortalStats]:

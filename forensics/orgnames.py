@@ -348,7 +348,7 @@ def read_sharing_list(path, owner: str | None = None, direction: str = "outbound
     or not), or a plain list of organization names, one a line, for ``owner``."""
     import csv
 
-    from forensics.auditfiles import AuditFormatError, open_text_lines
+    from forensics.auditfiles import AuditFormatError, csv_problem, open_text_lines
     from forensics.auditlogs import normalise_header
 
     source = str(path)
@@ -359,7 +359,7 @@ def read_sharing_list(path, owner: str | None = None, direction: str = "outbound
     try:
         rows = list(reader)
     except csv.Error as exc:  # e.g. a quote that never closes
-        raise AuditFormatError(source, reader.line_num, "-", f"unreadable CSV: {exc}") from None
+        raise AuditFormatError(source, reader.line_num, "-", csv_problem(exc)) from None
     mapping = {}
     for index, cell in enumerate(rows[0]):
         name = _LIST_ALIASES.get(normalise_header(cell))

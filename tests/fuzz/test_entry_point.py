@@ -18,8 +18,6 @@ SCRIPT = Path(sys.executable).parent / "alprsim"
 CASES = [  # (kind, bad input, argv before the file, argv after it)
     ("edges_csv", "random_bytes", ["network", "scan"], []),  # printed a traceback before issue 15
     ("policy_tests", "random_bytes", ["policies", "test"], []),  # likewise
-    ("portal_csv", "long_line", ["audit"], []),
-    ("scenario", "yaml_bomb", ["scenarios", "validate"], []),
     ("scenario", "deep_nesting", ["serve", "--scenario"], ["--port", "{port}"]),
 ]
 
