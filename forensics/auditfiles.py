@@ -154,6 +154,8 @@ def csv_problem(exc: csv.Error) -> str:
     """What a csv.Error means to a person (strict readers raise one for an unclosed quote)."""
     if "unexpected end of data" in str(exc):
         return "a quoted cell is never closed (the file ends inside quotes: truncated?)"
+    if "expected after" in str(exc):
+        return "a quote inside a quoted cell is not doubled (\"\"), or a quote opened earlier never closes"
     return f"unreadable CSV: {exc}"
 
 

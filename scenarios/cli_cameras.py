@@ -127,6 +127,8 @@ def register(app: typer.Typer) -> None:
         """Read the plate text in each image."""
         loaded = []
         for path in images:
+            if not path.is_file():
+                raise _fail(f"{path}: {'is a directory, not an image' if path.is_dir() else 'no such file'}")
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 raise _fail(f"{path}: not an image OpenCV can read")
