@@ -57,7 +57,7 @@ def check(kind: str, data: bytes, argv, allowed=(0, 2)) -> None:
             assert len(errors) == 1 and str(path) in errors[0], result.stderr
 
 
-FAST = settings(max_examples=40, deadline=None, derandomize=True,
+FAST = settings(max_examples=30, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
