@@ -73,7 +73,11 @@ def staged_outputs(folder: str | Path, last: Sequence[str] = ()) -> Iterator[Sta
             except OSError:
                 break
         raise
-    staged.commit(last)
+    try:
+        staged.commit(last)
+    except BaseException:  # a rename failed: what was not renamed yet is removed, report.json among it
+        staged.discard()
+        raise
 
 
 def _replace(temporary: Path, final: Path) -> None:
