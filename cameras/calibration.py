@@ -54,6 +54,7 @@ SHRINK_CHARS = 30.0
 POOL_WEIGHT = 5.0
 PRIOR_WEIGHT = 1.0
 CA_SHARE = 0.75  # calibration over-samples out-of-state layouts to learn their letters
+STATE_KNOWN = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class SampleReadings:
     read: tuple[str, ...]  # "" for a no-read
     no_read: np.ndarray  # bool
     confidence: np.ndarray  # float32
+    unformatted: tuple[str, ...] = ()  # the classifier's readings before the plate format
+
+    def without_format(self) -> SampleReadings:
+        """The same samples as the classifier read them before the plate format."""
+        return replace(self, read=self.unformatted or self.read)
 
     def rates(self, condition: str) -> dict[str, float]:
         """Exact-plate accuracy, no-read rate and misread rate (among reads) for one condition."""
@@ -128,21 +134,26 @@ def _init_worker(reader: PlateRecogniser) -> None:
     _WORKER_READER = reader
 
 
-def _read_rows(args: tuple[Samples, int, int]) -> tuple[list[str], list[bool], list[float]]:
-    samples, lo, hi = args
+def _read_rows(args: tuple[Samples, int, int, bool]) -> tuple[list[str], list[bool], list[float], list[str]]:
+    samples, lo, hi, state_known = args
     reader = _WORKER_READER or default_recogniser()
-    readings = reader.read_many([render_sample(samples, i) for i in range(lo, hi)])
-    return [r.text for r in readings], [r.no_read for r in readings], [r.confidence for r in readings]
+    states = list(samples.state[lo:hi]) if state_known else None
+    readings = reader.read_many([render_sample(samples, i) for i in range(lo, hi)], states)
+    return ([r.text for r in readings], [r.no_read for r in readings], [r.confidence for r in readings],
+            [r.unformatted for r in readings])
 
 
-def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250) -> SampleReadings:
+def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250,
+                state_known: bool = STATE_KNOWN) -> SampleReadings:
     """Render and read every sample; ``workers`` processes (default: CPUs, at most 4).
+    With ``state_known`` the reader is told each plate's issuing state (its format then
+    resolves ambiguous characters), as an engine that recognises the state is.
 
     Results do not depend on ``workers``: every picture comes from its own seed. Worker
     processes are spawned, so a script calling this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard."""
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-    jobs = [(samples, lo, min(lo + chunk, len(samples))) for lo in range(0, len(samples), chunk)]
+    jobs = [(samples, lo, min(lo + chunk, len(samples)), state_known) for lo in range(0, len(samples), chunk)]
     reader = default_recogniser()
     if workers > 1 and len(jobs) > 1:
         # fresh interpreters (forking a process whose OpenCV and BLAS thread pools are
@@ -155,7 +166,7 @@ def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250) 
     read = tuple(t for p in parts for t in p[0])
     no_read = np.array([x for p in parts for x in p[1]], bool)
     confidence = np.array([x for p in parts for x in p[2]], np.float32)
-    return SampleReadings(samples, read, no_read, confidence)
+    return SampleReadings(samples, read, no_read, confidence, tuple(t for p in parts for t in p[3]))
 
 
 # ---------------------------------------------------------------------------------
@@ -216,13 +227,16 @@ def count_errors(readings: SampleReadings, conditions: tuple[str, ...] = CONDITI
         truth, got = readings.samples.text[i], readings.read[i]
         read[c] += 1
         mis[c] += truth != got
+        # a reading of another length is a segmentation error (a character split, merged
+        # or lost): its errors count in the rates, but its aligned pairs are not look-alikes
+        same_length = len(got) == len(truth)
         for t, r in align(truth, got) if truth != got else ((ch, ch) for ch in truth):
             if not t:
                 continue  # an inserted character: counted in the plate-level rate only
             occ[c, index[t]] += 1
             if r != t:
                 err[c, index[t]] += 1
-                if r:
+                if r and same_length:
                     sub[c, index[t], index[r]] += 1
     return ErrorCounts(occ, err, sub, read, mis, nr, total)
 

@@ -9,10 +9,11 @@ log-probabilities:
   (``sim.plates.PLATE_FORMATS``), letters where it has letters (only those the state
   issues), digits where it has digits;
 - state unknown (``state=None``): fitted to whichever state's format costs least;
-- either way, when the fit costs more than ``max_loss`` nats over the free reading, or no
-  format has the reading's length, the plate is read as it is (a vanity or special plate,
-  or an out-of-area layout): grammar resolves ambiguous characters, it does not rewrite
-  confident ones.
+- only ambiguous characters are resolved: a character can become only a look-alike the
+  classifier itself gave some probability (``MIN_ALTERNATIVE_P``);
+- when no candidate reading fits, the fit costs more than ``max_loss`` nats over the free
+  reading, or no format has the reading's length, the plate is read as it is (a vanity or
+  special plate, an out-of-area layout, or a confident misread).
 
 ``fit_format`` also says which format was used ("" for a free reading).
 """
@@ -72,7 +73,16 @@ def format_lengths() -> frozenset[int]:
     return frozenset(len(fmt.pattern) for fmt in PLATE_FORMATS.values())
 
 
-def fit_format(log_p: np.ndarray, max_loss: float, state: str | None = None) -> tuple[np.ndarray, str]:
+# A character may be changed by the format only to a look-alike the classifier itself
+# gave at least this probability (assumption; the analogue of OpenALPR's
+# postprocess_min_confidence, 65%, under which a character is not a candidate:
+# config/openalpr.conf.defaults). Like OpenALPR's default must_match_pattern = 0, a
+# reading no candidate fits is returned as it is.
+MIN_ALTERNATIVE_P = 0.1
+
+
+def fit_format(log_p: np.ndarray, max_loss: float, state: str | None = None,
+               min_alternative_p: float = MIN_ALTERNATIVE_P) -> tuple[np.ndarray, str]:
     """Labels for one plate's (n, classes) log-probabilities and the state whose format
     they were fitted to ("" when read freely). See the module docstring."""
     free = log_p.argmax(axis=1)
@@ -82,14 +92,17 @@ def fit_format(log_p: np.ndarray, max_loss: float, state: str | None = None) -> 
         states, masks = _masks_by_length().get(len(log_p), ((), None))
     if masks is None:
         return free, ""
-    constrained = np.where(masks, log_p[None], -np.inf)
+    candidates = log_p >= np.log(min_alternative_p)
+    candidates[np.arange(len(free)), free] = True
+    constrained = np.where(masks & candidates[None], log_p[None], -np.inf)
     totals = constrained.max(axis=2).sum(axis=1)  # (formats,)
     k = int(np.argmax(totals))
-    if log_p.max(axis=1).sum() - totals[k] > max_loss:
-        return free, ""  # a vanity plate or an out-of-area layout: read it as it is
+    if not np.isfinite(totals[k]) or log_p.max(axis=1).sum() - totals[k] > max_loss:
+        return free, ""  # a vanity plate, an out-of-area layout, or a confident misread
     return constrained[k].argmax(axis=1), states[k]
 
 
-def apply_syntax(log_p: np.ndarray, max_loss: float, state: str | None = None) -> np.ndarray:
+def apply_syntax(log_p: np.ndarray, max_loss: float, state: str | None = None,
+                 min_alternative_p: float = MIN_ALTERNATIVE_P) -> np.ndarray:
     """Labels only (see ``fit_format``)."""
-    return fit_format(log_p, max_loss, state)[0]
+    return fit_format(log_p, max_loss, state, min_alternative_p)[0]

@@ -50,6 +50,7 @@ class Reading:
     confidence: float
     no_read: bool
     format_state: str = ""  # whose plate format the text was fitted to; "" if read freely
+    unformatted: str = ""  # the classifier's own reading, before the plate format
 
 
 NO_READ = Reading("", (), 0.0, True)
@@ -445,7 +446,8 @@ class PlateRecogniser:
             if plate_conf < self.min_confidence or float(dist.mean()) > self.max_glyph_distance:
                 readings.append(Reading("", conf, plate_conf, True))
             else:
-                readings.append(Reading(text, conf, plate_conf, False, fitted))
+                free = "".join(ALPHABET[j] for j in lp.argmax(axis=1))
+                readings.append(Reading(text, conf, plate_conf, False, fitted, free))
         return readings
 
     def _choose_cuts(self, cells, log_p: np.ndarray, nearest: np.ndarray, state: str | None
