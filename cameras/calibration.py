@@ -97,8 +97,10 @@ class SampleReadings:
 
 
 def draw_samples(per_condition: int, seed: int = DEFAULT_SEED, conditions: tuple[str, ...] = CONDITIONS,
-                 ca_share: float = CA_SHARE) -> Samples:
-    """Random plates (California mostly, other states by their share in traffic)."""
+                 ca_share: float = CA_SHARE, ca_plates: np.ndarray | None = None) -> Samples:
+    """Random plates (California mostly, other states by their share in traffic).
+    California plates are drawn from ``ca_plates`` (codes of live plates) when given,
+    else at random in California's format."""
     rng = RandomStreams(seed).generator("calibration/samples")
     others = list(OUT_OF_STATE_SHARES)
     weights = np.array([OUT_OF_STATE_SHARES[s] for s in others])
@@ -108,7 +110,10 @@ def draw_samples(per_condition: int, seed: int = DEFAULT_SEED, conditions: tuple
                         rng.choice(len(others), size=per_condition, p=weights / weights.sum()))
         for k in pick:
             state = "CA" if k < 0 else others[k]
-            texts.append(decode_many(PLATE_FORMATS[state].generate(rng, 1))[0])
+            if state == "CA" and ca_plates is not None:
+                texts.append(decode_many(ca_plates[rng.integers(len(ca_plates), size=1)])[0])
+            else:
+                texts.append(decode_many(PLATE_FORMATS[state].generate(rng, 1))[0])
             states.append(state)
             conds.append(condition)
     seeds = rng.integers(0, 2**63, size=len(texts), dtype=np.uint64)
@@ -306,15 +311,7 @@ def write_artefact(model: ConfusionMisreadModel, path: str | Path = ARTEFACT) ->
 
 
 # ---------------------------------------------------------------------------------
-# Evaluation: accuracy per condition and along one picture parameter.
-
-
-def evaluate(samples: int = 2000, seed: int = DEFAULT_SEED + 1, conditions: tuple[str, ...] = ("clean", *CONDITIONS),
-             workers: int | None = None) -> dict[str, dict[str, float]]:
-    """Exact-plate accuracy, no-read and misread rates per condition on fresh samples."""
-    per_condition = max(1, samples // len(conditions))
-    readings = run_samples(draw_samples(per_condition, seed, conditions), workers)
-    return {c: readings.rates(c) for c in conditions}
+# Accuracy along one picture parameter (per-condition evaluation: cameras.evaluation).
 
 
 def accuracy_curve(parameter: str, values: list[float], samples: int = 200, seed: int = DEFAULT_SEED + 2,
