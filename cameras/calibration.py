@@ -10,8 +10,12 @@ readings into per-condition character confusion tables and no-read rates, in the
 How the tables are estimated (per condition c):
 
 - ``p_no_read[c]``: share of samples the reader returned no text for;
+- the reader is told each plate's state (``STATE_KNOWN``), as an engine that recognises
+  the state is, so that the plate format resolves ambiguous characters;
 - readings are aligned to the truth (edit distance); a true character that was replaced
-  or dropped is an error of that character; ``p_char_error[c, s]`` is its error share,
+  or dropped is an error of that character; substitutions (what a character was read as)
+  are counted only on readings of the right length (a split or merged blob is a
+  segmentation error, not a look-alike); ``p_char_error[c, s]`` is its error share,
   shrunk toward the condition's mean rate with ``SHRINK_CHARS`` pseudo-occurrences
   (letters a state does not issue are rare);
 - ``confusion[c, s]``: what ``s`` was read as, given an error: this condition's counts,

@@ -3,7 +3,8 @@
 ``patch_features`` turns a character patch (dark ink on light, cut out of the upright
 strip the reader builds) into pixels plus edge-orientation histograms. ``build_glyph_bank``
 draws every character in every available typeface many times with random degradations
-(size, condensing, weight, shear, blur, motion, contrast, noise), cuts each out the way
+(size, blur, motion, contrast, noise) and, in half the samples, shape changes (condensed
+to expanded widths, thinner and bolder strokes, slant), cuts each out the way
 the reader cuts characters, and learns PCA followed by Fisher's linear discriminant on
 the result. The default bank is built on first use (a few seconds) and cached, in the
 process and on disk (``ALPRSIM_CACHE_DIR``, default ``~/.cache/alprsim``; "" disables it),

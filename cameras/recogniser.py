@@ -7,14 +7,20 @@ Three stages, as classic plate readers do:
    characters; fit lines through their tops and bottoms and warp that band to an
    upright strip (this undoes perspective and roll);
 2. segment: binarise the strip again, keep blobs of character height, join the pieces of
-   broken characters and split blobs that hold two;
+   broken characters and split blobs that hold two; a blob that may be one wide
+   character (an M or a W of a typeface that is not condensed) or two touching ones
+   keeps both cuts, and the classifier picks the cut whose pieces look most like glyphs
+   (or, when that makes a plate of no format's length, the other one);
 3. classify: each character patch becomes a small normalised image (pixels plus
    edge-orientation histograms) and is matched by nearest neighbours, in a PCA +
    Fisher-discriminant space, against a bank of glyphs drawn in every available
-   typeface with random degradations (``cameras.glyphs``; built on first use, cached);
-4. plate syntax: as deployed engines do, the reading is fitted to the state pattern
-   (``sim.plates.PLATE_FORMATS``) that costs least, unless every pattern costs too much
-   (a vanity plate is read as it is).
+   typeface with random degradations and shape changes (``cameras.glyphs``; built on
+   first use, cached): it reads typefaces it was not built on;
+4. plate grammar (``cameras.plate_grammar``): as deployed engines do, ambiguous
+   characters are resolved by the plate format of the state, when the caller knows it
+   (``read(image, state="CA")``), else by whichever state's format fits best; a reading
+   no format fits (a vanity plate) is read as it is. ``Reading.format_state`` says which
+   format was used ("" when none), ``Reading.unformatted`` what the classifier read.
 
 A read is ``Reading(text, char_confidence, confidence, no_read)``; a crop where no row
 of ``min_chars`` to ``max_chars`` characters is found, whose confidence is below
