@@ -22,11 +22,12 @@ from cameras.calibration import (
     DEFAULT_SEED,
     calibrate,
     draw_samples,
-    evaluate,
     write_artefact,
 )
+from cameras.evaluation import ConditionFigures, evaluate, overall
 from cameras.image_path import sample_gallery, write_gallery
 from cameras.imaging import CONDITION_PROFILES, PLATE_STYLES, parse_params, render_plate
+from cameras.live_plates import DEFAULT_LIVE_PLATES
 from cameras.misread import CONDITIONS
 from cameras.recogniser import default_recogniser
 from scenarios.cli_errors import user_error
@@ -76,6 +77,30 @@ def _rates_table(title: str, rates: dict[str, dict[str, float]]) -> Table:
         table.add_column(column, justify="left" if column == "condition" else "right")
     for condition, r in rates.items():
         table.add_row(condition, f"{r['samples']:,}", f"{r['exact']:.1%}", f"{r['no_read']:.1%}", f"{r['misread']:.1%}")
+    return table
+
+
+def _pct(value: float) -> str:
+    return "-" if value != value else f"{value:.0%}"  # NaN: nothing to measure
+
+
+def _figures_table(title: str, figures: dict[str, ConditionFigures]) -> Table:
+    table = Table(title=title, title_justify="left")
+    columns = ("condition", "samples", "exact", "no-read", "misread", "fast", "confusable", "before fmt", "fast",
+               "top confusions", "on live plates", "fast")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("condition", "top confusions") else "right")
+    for condition, f in figures.items():
+        top = " ".join(f"{t}>{r}" for t, r, _ in f.top_confusions[:4])
+        table.add_row(condition, f"{f.samples:,}", f"{f.exact:.1%}", f"{f.no_read:.1%}", f"{f.misread:.1%}",
+                      _pct(f.fast_misread), _pct(f.confusable_share), _pct(f.confusable_share_unformatted),
+                      _pct(f.fast_confusable_share), top or "-",
+                      f"{f.misread_live_hits}/{f.ca_misreads}", _pct(f.fast_misread_live_share))
+    table.caption = ("misread: of reads; fast: the fast model on the same plates; confusable: share of "
+                     "substitutions within 0/O/D/Q 1/I/L/7 2/Z 5/S 8/B 6/G (engine, classifier before the "
+                     "plate format, fast model); on live plates: misread California plates that spell "
+                     "another live plate")
+    table.caption_justify = "left"
     return table
 
 
@@ -148,18 +173,32 @@ def register(app: typer.Typer) -> None:
         samples: int = typer.Option(2000, "--samples", help="pictures in all, split over the conditions"),
         seed: int = typer.Option(DEFAULT_SEED + 1, "--seed"),
         workers: int | None = typer.Option(None, "--workers", help="processes (default: CPUs, at most 4)"),
+        live_plates: int = typer.Option(DEFAULT_LIVE_PLATES, "--live-plates",
+                                        help="cars in the live population of sequential California plates"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Exact-plate accuracy and no-read rate per condition, on fresh pictures."""
+        """Accuracy, no-reads, misreads, the confusion structure and misreads that land on
+        live plates, per condition, on fresh pictures (and the fast model beside them)."""
         if samples < 1:
             raise _fail(f"--samples {samples}: must be at least 1")
         _check_seed(seed)
         _check_workers(workers)
-        rates = evaluate(samples, seed, workers=workers)
+        if live_plates < 1:
+            raise _fail(f"--live-plates {live_plates}: must be at least 1")
+        figures = evaluate(samples, seed, workers=workers, live_plates=live_plates)
+        pooled = overall(figures)
         if as_json:
-            print(json.dumps({"samples": samples, "seed": seed, "conditions": rates}, indent=1))
-        else:
-            _out().print(_rates_table(f"Recogniser on {samples:,} rendered plates (seed {seed})", rates))
+            print(json.dumps({"samples": samples, "seed": seed, "live_plates": live_plates,
+                              "conditions": {c: f.to_json() for c, f in figures.items()},
+                              "overall": {k: round(v, 5) for k, v in pooled.items()}}, indent=1))
+            return
+        out = _out()
+        out.print(_figures_table(f"Recogniser on {samples:,} rendered plates (seed {seed}); "
+                                 f"{live_plates:,} live sequential California plates", figures))
+        if pooled:
+            out.print(f"over the four conditions: image path misreads {pooled['misread']:.1%} of reads, "
+                      f"the fast model {pooled['fast_misread']:.1%}; no-reads {pooled['no_read']:.1%}",
+                      highlight=False)
 
     @cameras.command("calibrate")
     def calibrate_cmd(
