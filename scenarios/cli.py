@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -18,10 +19,11 @@ from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
 from scenarios.cli_demo import register as register_demo
+from scenarios.cli_errors import user_error
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
-from scenarios.experiment import compare, run_policy, scenario_policy
+from scenarios.experiment import compare, load_policy, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
     builtin_names,
@@ -30,9 +32,10 @@ from scenarios.files import (
     load_scenario,
     with_overrides,
 )
+from scenarios.output_files import output_folder_problem, staged_outputs
 from scenarios.plots import compare_png
 from scenarios.replications import paired_differences, summarise
-from scenarios.report import compare_markdown, write_outputs
+from scenarios.report import REPORT_LAST, compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -45,12 +48,12 @@ register_serve(app)
 register_cameras(app)
 register_demo(app)
 console = Console(stderr=True)
+MAX_DAYS = 366  # as the scenario file's days field (scenarios.files)
 
 
 def fail(message: str) -> None:
     """Print a user error (no traceback) and exit 2."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise user_error(message)
 
 
 @app.command()
@@ -81,10 +84,13 @@ def run(
         fail(f"--warmup-days: {warmup_days:g} must be between 0 and 3650")
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
-        if seed is not None and not 0 <= seed < 2**63:
-            fail(f"--seed: {seed} must be a non-negative 63-bit integer")
-        if spec.days <= 0:
-            fail(f"--days: {spec.days:g} must be positive")
+        _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_out(out)
+        chosen = scenario_policy(spec, policy)
+        if service and chosen is None:
+            fail("--service: the scenario has no policy; name one with --policy")
+        if chosen is not None:
+            load_policy(chosen, spec)  # a bad policy file fails here, before the world is built
         t0 = time.perf_counter()
         with console.status(f"building {spec.name}: road network, paths, population, cameras"):
             world = build_world(spec)
@@ -101,9 +107,6 @@ def run(
                 progress.update(task, completed=now_s + warmup_s, day=now_s / DAY_S, reads=reads)
 
             timings = {"build": t_build}
-            chosen = scenario_policy(spec, policy)
-            if service and chosen is None:
-                fail("--service: the scenario has no policy; name one with --policy")
             outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
             reports = [outcome.report]
             for k in range(1, replications):
@@ -114,15 +117,18 @@ def run(
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report
         report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        if camera_mode == "image":
-            report["gallery"] = str(write_gallery(world.misread.gallery, out / "gallery").relative_to(out))
-        if replications > 1:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "replications.json").write_text(json.dumps(reports, indent=2) + "\n")
-            report = summarise(reports)
-        written = write_outputs(out, world, records, report, reads_format, outcome.agencies)
+        with staged_outputs(out, last=REPORT_LAST) as staged:  # report.json appears last, or not at all
+            if camera_mode == "image":
+                write_gallery(world.misread.gallery, staged.path("gallery"))  # writes gallery/index.md
+                report["gallery"] = "gallery/index.md"
+            if replications > 1:
+                staged.path("replications.json").write_text(json.dumps(reports, indent=2) + "\n")
+                report = summarise(reports)
+            written = write_outputs(staged, world, records, report, reads_format, outcome.agencies)
     except ScenarioError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
     if replications > 1:
         console.print(f"[bold]{spec.name}[/]: {replications} seeds from {spec.seed}; figures are means with 95% "
                       f"intervals (report.json; each seed's report in replications.json; files of seed {spec.seed})",
@@ -163,23 +169,47 @@ def compare_command(
         fail(f"--replications: {replications} must be between 1 and 1000")
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
+        _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_out(out)
+        for name in policies:
+            load_policy(name, spec)  # a bad policy file fails here, before any simulation
         with console.status("comparing") as status:
             per_seed = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"),
                                replications=replications)
+        reports = {name: summarise(r) for name, r in per_seed.items()}
+        if replications > 1:
+            first = policies[0]
+            reports["paired_differences"] = {
+                name: {"versus": first, **paired_differences(per_seed[first], per_seed[name])} for name in policies[1:]}
+        table = compare_markdown(reports)
+        with staged_outputs(out, last=("compare.json",)) as staged:
+            if replications > 1:
+                staged.path("replications.json").write_text(json.dumps(per_seed, indent=2) + "\n")
+            compare_png(per_seed, staged.path("plots") / "compare.png")  # intervals over the seeds
+            staged.path("compare.md").write_text(table + "\n![Leakage against legitimate cost, per policy]"
+                                                 "(plots/compare.png)\n")
+            staged.path("compare.json").write_text(json.dumps(reports, indent=2) + "\n")
     except ScenarioError as exc:
         fail(str(exc))
-    out.mkdir(parents=True, exist_ok=True)
-    reports = {name: summarise(r) for name, r in per_seed.items()}
-    if replications > 1:
-        first = policies[0]
-        reports["paired_differences"] = {name: {"versus": first, **paired_differences(per_seed[first], per_seed[name])}
-                                         for name in policies[1:]}
-        (out / "replications.json").write_text(json.dumps(per_seed, indent=2) + "\n")
-    (out / "compare.json").write_text(json.dumps(reports, indent=2) + "\n")
-    table = compare_markdown(reports)
-    compare_png(per_seed, out / "plots" / "compare.png")  # intervals over the seeds
-    (out / "compare.md").write_text(table + "\n![Leakage against legitimate cost, per policy](plots/compare.png)\n")
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
     typer.echo(table)
+
+
+def _check_overrides(seed: int | None, days: float, warmup_days: float = 0.0) -> None:
+    """--seed, --days and --warmup-days as the scenario file's own fields allow them."""
+    if not (math.isfinite(warmup_days) and 0 <= warmup_days <= 3650):
+        fail(f"--warmup-days: {warmup_days:g} must be between 0 and 3650")
+    if seed is not None and not 0 <= seed < 2**63:
+        fail(f"--seed: {seed} must be a non-negative 63-bit integer")
+    if not (math.isfinite(days) and 0 < days <= MAX_DAYS):
+        fail(f"--days: {days:g} must be a number of days in (0, {MAX_DAYS}]")
+
+
+def _check_out(out: Path) -> None:
+    problem = output_folder_problem(out)
+    if problem:
+        fail(f"--out {out}: {problem}")
 
 
 @scenarios_app.command("list")

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lookup.policy import Policy, PolicyError, PolicyPack, Rule
+from scenarios.cli_errors import user_error
 from scenarios.policy_files import (
     BUILTIN_DIR,
     TESTS_DIR,
@@ -24,9 +25,8 @@ def _console() -> Console:
     return Console(soft_wrap=False, width=160)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
+def _fail(message: str) -> typer.Exit:
+    return user_error(message)
 
 
 def _rule_details(rule: Rule) -> str:

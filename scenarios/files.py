@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cameras.capture import CaptureSpec
 from scenarios.agency_files import AgenciesModel, check_names, interest_from, registry_from
 from scenarios.spec import CamerasSpec, ExtraCamera, NetworkSpec, OwnerSpec, ScenarioSpec
+from scenarios.yaml_input import YamlInputError, compose_yaml, construct_yaml, read_yaml_text
 from sim.population import PopulationSpec
 
 BUILTIN_DIR = "builtin"
@@ -28,7 +29,7 @@ class ScenarioError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OwnerModel(_Model):
@@ -133,8 +134,8 @@ class ScenarioModel(_Model):
         return owners
 
 
-def _line_map(text: str) -> dict[tuple, int]:
-    """Field path -> 1-based line, from YAML's node marks."""
+def _line_map(root: yaml.Node | None) -> dict[tuple, int]:
+    """Field path -> 1-based line, from YAML's node marks (aliases already bounded)."""
     lines: dict[tuple, int] = {}
 
     def walk(node: yaml.Node, path: tuple) -> None:
@@ -147,10 +148,6 @@ def _line_map(text: str) -> dict[tuple, int]:
             for i, item in enumerate(node.value):
                 walk(item, path + (i,))
 
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return lines
     if root is not None:
         walk(root, ())
     return lines
@@ -170,18 +167,17 @@ def _format_errors(exc: ValidationError, source: str, lines: dict[tuple, int]) -
 
 def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> ScenarioSpec:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ScenarioError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        node = compose_yaml(text, source)
+        data = construct_yaml(node, source)
+    except YamlInputError as exc:
+        raise ScenarioError(str(exc)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario file is a mapping of fields (name, owners, ...)")
     try:
         model = ScenarioModel.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, source, _line_map(text))) from None
-    return to_spec(model, source, base_dir, _line_map(text))
+        raise ScenarioError(_format_errors(exc, source, _line_map(node))) from None
+    return to_spec(model, source, base_dir, _line_map(node))
 
 
 def _at(source: str, lines: dict[tuple, int] | None, path: str) -> str:
@@ -242,11 +238,11 @@ def load_scenario(name_or_path: str | None = None) -> ScenarioSpec:
     """A built-in scenario by name, or a YAML file by path."""
     name_or_path = name_or_path or DEFAULT_SCENARIO
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path.suffix or len(path.parts) > 1 or path.exists():  # built-in names have neither
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot read scenario file ({exc})") from None
+            text = read_yaml_text(path)
+        except YamlInputError as exc:
+            raise ScenarioError(str(exc)) from None
         return parse_scenario(text, str(path), str(path.resolve().parent))
     return parse_scenario(builtin_text(name_or_path), f"<built-in {name_or_path}>", ".")
 

@@ -79,12 +79,13 @@ def compare_png(reports: dict[str, dict | Sequence[dict]], path: Path) -> Path:
     return _save(fig, path)
 
 
-def report_plots(out_dir: Path, report: dict) -> list[tuple[str, str]]:
-    """The run's figures under ``out_dir/plots``: (caption, path relative to out_dir)."""
+def report_plots(folder: Path, report: dict) -> list[tuple[str, str]]:
+    """The run's figures, written in ``folder`` (the report's ``plots/``): (caption, path
+    relative to the report)."""
     if "leakage" not in report:
         return []
-    path = leakage_by_channel_png(report, out_dir / "plots" / "leakage_by_channel.png")
-    return [("Reads delivered to federal and out-of-state agencies, by channel", str(path.relative_to(out_dir)))]
+    leakage_by_channel_png(report, folder / "leakage_by_channel.png")
+    return [("Reads delivered to federal and out-of-state agencies, by channel", "plots/leakage_by_channel.png")]
 
 
 def plots_markdown(figures: list[tuple[str, str]]) -> str:

@@ -20,10 +20,13 @@ import pyarrow.parquet as pq
 from agencies.records import AgencyRecords
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
+from scenarios.output_files import StagedOutputs, staged_outputs
 from scenarios.plots import plots_markdown, report_plots
-from scenarios.trace_files import write_trace
+from scenarios.trace_files import deliveries_table, searches_table
 from sim.plates import STATES, text_bytes
 from sim.records import READ_COLUMNS, Reads, RunRecords
+
+REPORT_LAST = ("report.json",)  # the file that says a run is complete: renamed into place last
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
@@ -252,40 +255,46 @@ def write_reads_parquet(reads: Reads, records: RunRecords, path: Path, chunk_row
                 writer.close()
 
 
-def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict, reads_format: str = "parquet",
-                  agencies: AgencyRecords | None = None) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecords, report: dict,
+                  reads_format: str = "parquet", agencies: AgencyRecords | None = None) -> list[Path]:
+    """report.json, report.md, cameras.csv, the audit exports, the trace and the reads, in ``out_dir``.
+
+    Written under temporary names and renamed into place at the end, report.json last
+    (``scenarios.output_files``): a run that fails while writing leaves no report.
+    """
+    if not isinstance(out_dir, StagedOutputs):
+        with staged_outputs(out_dir, last=REPORT_LAST) as staged:
+            write_outputs(staged, world, records, report, reads_format, agencies)
+        return staged.written
+    out = out_dir
     # figures first, so that report.md can embed them (scenarios.plots)
-    (out_dir / "report.md").write_text(render_markdown(report) + plots_markdown(report_plots(out_dir, report)))
-    written += [out_dir / "report.json", out_dir / "report.md"]
+    figures = report_plots(out.path("plots"), report) if "leakage" in report else []
+    out.path("report.md").write_text(render_markdown(report) + plots_markdown(figures))
     cams = records.cameras
-    with open(out_dir / "cameras.csv", "w", newline="") as f:
+    with open(out.path("cameras.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["camera_id", "owner", "lon", "lat", "both_directions"])
         for i in range(len(cams)):
             w.writerow([cams.camera_id[i], records.owners[cams.owner[i]], f"{cams.lon[i]:.6f}", f"{cams.lat[i]:.6f}",
                         bool(cams.both_directions[i])])
-    written.append(out_dir / "cameras.csv")
     if agencies is not None:
-        written += write_audit_exports(out_dir / "audit", agencies.audit, records.owners, world.spec)
-        written += write_trace(out_dir, agencies)
+        write_audit_exports(out.path("audit"), agencies.audit, records.owners, world.spec)
+        # scenarios.trace_files.write_trace's two files, staged
+        pq.write_table(searches_table(agencies), out.path("searches.parquet"), compression="zstd")
+        pq.write_table(deliveries_table(agencies), out.path("deliveries.parquet"), compression="zstd")
     if reads_format == "parquet":
-        write_reads_parquet(records.reads, records, out_dir / "reads.parquet")
-        written.append(out_dir / "reads.parquet")
+        write_reads_parquet(records.reads, records, out.path("reads.parquet"))
     elif reads_format == "csv":
-        path = out_dir / "reads.csv"
         reads = records.reads
-        with open(path, "w", newline="") as f:
+        with open(out.path("reads.csv"), "w", newline="") as f:
             w = csv.writer(f)
             w.writerow([*READ_COLUMNS, "plate_text"])
             text = plate_text_array(reads.plate)
             cols = [getattr(reads, n) for n in READ_COLUMNS]
             for i in range(len(reads)):
                 w.writerow([c[i] for c in cols] + [text[i].decode()])
-        written.append(path)
-    return written
+    out.path("report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return list(out.staged)
 
 
 def write_audit_exports(folder: Path, audit, owners: tuple[str, ...], spec) -> list[Path]:
