@@ -67,12 +67,16 @@ def test_sb34_closes_the_front_door_but_not_the_side_door(reports):
     assert sum(fed[c]["reads_delivered"] for c in ("proxy_honest", "proxy_vague", "proxy_disguised")) > 0
 
 
-def test_sb54_stops_honest_proxies_while_vague_and_disguised_pass(reports):
-    a = reports["ca-sb34"]["leakage"]["federal"]["by_channel"]
-    b = reports["ca-sb34-sb54"]["leakage"]["federal"]["by_channel"]
-    assert b["proxy_honest"]["reads_delivered"] < a["proxy_honest"]["reads_delivered"]
-    for channel in ("proxy_vague", "proxy_disguised", "task_force"):
-        assert b[channel] == a[channel]
+def test_sb54_stops_honest_proxies_while_vague_and_disguised_pass(per_seed):
+    def honest(pack):
+        return sum(r["leakage"]["federal"]["by_channel"]["proxy_honest"]["reads_delivered"] for r in per_seed[pack])
+
+    assert honest("ca-sb34-sb54") < honest("ca-sb34")  # over three seeds: one seed's targets may go unread
+    for seed in range(3):
+        a = per_seed["ca-sb34"][seed]["leakage"]["federal"]["by_channel"]
+        b = per_seed["ca-sb34-sb54"][seed]["leakage"]["federal"]["by_channel"]
+        for channel in ("proxy_vague", "proxy_disguised", "task_force"):
+            assert b[channel] == a[channel]
 
 
 def test_strict_cuts_more_and_costs_legitimate_searches(reports):
