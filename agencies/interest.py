@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agencies.reasons import (
+    REASON_MIX,
     TASK_FORCE_REASONS,
     case_number,
     disguised_reason,
     honest_reason,
-    local_reason,
+    proxy_reason,
     vague_reason,
+    write_reason,
 )
 from agencies.registry import Agency, true_kind
 from lookup.requests import ReadQuery, SearchRequest
@@ -102,14 +104,13 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
         count = int(rng.poisson(rate * days))
         times = np.sort(rng.uniform(0, days * DAY_S, count)).astype(np.int64)
         for k, t in enumerate(times):
-            reason, offense = local_reason(rng)
-            case = case_number(rng) if rng.random() < spec.local_case_number_share else None
             # many forms default "on behalf of" to the officer's own agency
             beneficiary, on_behalf = slug, (slug if rng.random() < spec.declare_own_share else None)
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
-                reason = str(rng.choice(("AOA", "AOD", f"assist {registry[beneficiary].org.name}", reason)))
                 on_behalf = beneficiary if rng.random() < 0.4 else None
+            written = write_reason(rng, REASON_MIX, registry[beneficiary].org.name if beneficiary != slug else None)
+            reason, offense, case = written.reason, written.offense_type, written.case_number
             vehicle = int(rng.integers(n_vehicles))
             kind = rng.random()
             start, end = _window(int(t), float(rng.choice((1, 7, 30))))
@@ -185,7 +186,7 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
                              case if draw[4] < 0.5 else None), ()
     if channel.startswith("proxy_") and proxy:
         if channel == "proxy_honest":
-            reason = honest_reason(rng, org.slug, org.name, org.state)
+            reason = proxy_reason(rng, org.slug, org.name, org.state, REASON_MIX).reason
             return SearchRequest(request_id, proxy, user, t, reason, "plate", query, None, case,
                                  org.slug if draw[5] < 0.6 else None), (proxy,)
         if channel == "proxy_vague":
