@@ -201,17 +201,18 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
         return SearchRequest(request_id, spec.task_force_host, f"tfo-{org.slug}", t, reason, "plate", query,
                              offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,)
     if channel == "fusion_relay" and spec.fusion_centre in registry:
-        reason = str(rng.choice(("AOA", "assist outside agency", "NCRIC request", "investigation")))
-        return SearchRequest(request_id, spec.fusion_centre, user, t, reason, "plate", query, None,
-                             case if draw[4] < 0.5 else None), (spec.fusion_centre,)
+        # a relay is written as the centre writes any search it runs for another agency
+        written = write_reason(rng, REASON_MIX, "outside agency")
+        return SearchRequest(request_id, spec.fusion_centre, user, t, written.reason, "plate", query,
+                             written.offense_type, written.case_number), (spec.fusion_centre,)
     if channel == "multi_hop":
         chain = [s for s in spec.multi_hop_chain if s in registry]
         if len(chain) < 2:
             return None, ()
         middle, last = chain[0], chain[-1]
-        reason = str(rng.choice(("AOA", f"assist {registry[middle].org.name}", "AOA CHP")))
-        return SearchRequest(request_id, last, user, t, reason, "plate", query, None, case,
-                             middle if draw[5] < 0.5 else None), (last, middle)
+        written = write_reason(rng, REASON_MIX, registry[middle].org.name)
+        return SearchRequest(request_id, last, user, t, written.reason, "plate", query, written.offense_type,
+                             written.case_number, middle if draw[5] < 0.5 else None), (last, middle)
     return None, ()
 
 
