@@ -12,7 +12,7 @@ a difference between policies is the policy's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -124,6 +124,7 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
     out: list[PlannedSearch] = []
     n_vehicles = len(vehicles)
     in_state = [a.org.slug for a in registry.values() if true_kind(a.org) in ("local", "state")]
+    mix = replace(REASON_MIX, case_number_share=spec.local_case_number_share)  # the scenario's share
     for slug, agency in sorted(registry.items()):
         rate = agency.searches_per_day * spec.local_scale
         if rate <= 0:
@@ -137,7 +138,7 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
                 on_behalf = beneficiary if rng.random() < 0.4 else None
-            written = write_reason(rng, REASON_MIX, registry[beneficiary].org.name if beneficiary != slug else None)
+            written = write_reason(rng, mix, registry[beneficiary].org.name if beneficiary != slug else None)
             reason, offense, case = written.reason, written.offense_type, written.case_number
             vehicle = int(rng.integers(n_vehicles))
             kind = rng.random()

@@ -272,13 +272,6 @@ def write_reason(rng: np.random.Generator, mix: ReasonMix = REASON_MIX, assistin
     return WrittenReason(text.upper() if upper else text, offense, case, "concrete", innocent_trap=innocent)
 
 
-def local_reason(rng: np.random.Generator, vague_share: float = 0.2) -> tuple[str, str | None]:
-    """A legitimate local reason and offense type (the earlier, uncalibrated writer)."""
-    if rng.random() < vague_share:
-        return _VAGUE_TEXTS[int(rng.choice(len(_VAGUE_TEXTS), p=_VAGUE_P))], None
-    return LOCAL_REASONS[int(rng.integers(len(LOCAL_REASONS)))]
-
-
 def honest_reason(rng: np.random.Generator, beneficiary: str, name: str, state: str) -> str:
     choices = HONEST_FEDERAL.get(beneficiary)
     if choices:

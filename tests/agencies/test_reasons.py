@@ -215,3 +215,25 @@ def test_the_forensic_classifier_on_adversarial_spellings_is_measured():
           f"{sorted(set(spellings) - set(caught))}")
     assert "I.C.E." in caught  # dotted initialisms are normalised
     assert 0 < recall < 1
+
+
+# --- the writer in the planner -------------------------------------------------------
+
+def test_plan_local_writes_the_mix_and_honours_the_scenarios_case_number_share(two_towns_world):
+    from agencies.interest import InterestSpec, plan_local
+    from agencies.registry import registry_for
+    from sim.random_streams import RandomStreams
+
+    world, registry = two_towns_world, registry_for(())
+
+    def plans(share: float):
+        spec = dataclasses.replace(InterestSpec(), local_case_number_share=share)
+        return plan_local(registry, world.traffic.vehicles, world.cameras, 2.0, spec, RandomStreams(4))
+
+    none, every = plans(0.0), plans(1.0)
+    assert not any(p.request.case_number for p in none)
+    reasoned = [p.request for p in every if p.request.reason]
+    vague = [r for r in reasoned if r.reason in VAGUE_REASONS]
+    assert_share(len(every) - len(reasoned), len(every), REASON_MIX.missing_share, "missing in plan_local")
+    assert_share(len(vague), len(reasoned), REASON_MIX.vague_share, "vague in plan_local")
+    assert all(r.case_number for r in reasoned if r.reason not in VAGUE_REASONS and r.offense_type)
