@@ -15,7 +15,7 @@ from pathlib import Path
 from agencies.reasons import VAGUE_REASONS
 from agencies.records import AgencyRecords, GroundTruth, SearchRecord
 from forensics.auditlogs import read_records
-from forensics.classifier import classify_records, precision_recall
+from forensics.classifier import classify, classify_records, precision_recall
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.metrics.leakage import measured_searches
 
@@ -79,7 +79,10 @@ def auditor_scores(agencies: AgencyRecords, truth: GroundTruth) -> dict:
     rows = [r for r in agencies.audit.rows() if r.request_id in by_request]
     with tempfile.TemporaryDirectory() as tmp:
         back = _read_back(lambda p: search_audit_csv(rows, start=truth.start, path=p), Path(tmp), "search_audit.csv")
-    predicted = [v.label for v in classify_records(back)]
+    # each portal is one agency's list of its own searches: the reader knows whose log it is
+    portal_of = {r.request_id: r.org_name for r in rows}
+    predicted = [classify(r.reason, r.case_number, r.offense_type, r.org, "CA", searcher=portal_of[r.id]).label
+                 for r in back]
     actual = [true_purpose(by_request[r.id], truth) for r in back]
     scores = precision_recall(predicted, actual)
     clean = {label: {k: (None if v != v else round(float(v), 4)) for k, v in stats.items()}
