@@ -12,17 +12,19 @@ a difference between policies is the policy's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from agencies.reasons import (
+    REASON_MIX,
     TASK_FORCE_REASONS,
     case_number,
     disguised_reason,
     honest_reason,
-    local_reason,
+    proxy_reason,
     vague_reason,
+    write_reason,
 )
 from agencies.registry import Agency, true_kind
 from lookup.requests import ReadQuery, SearchRequest
@@ -122,6 +124,7 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
     out: list[PlannedSearch] = []
     n_vehicles = len(vehicles)
     in_state = [a.org.slug for a in registry.values() if true_kind(a.org) in ("local", "state")]
+    mix = replace(REASON_MIX, case_number_share=spec.local_case_number_share)  # the scenario's share
     for slug, agency in sorted(registry.items()):
         rate = agency.searches_per_day * spec.local_scale
         if rate <= 0:
@@ -130,14 +133,13 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
         count = int(rng.poisson(rate * days))
         times = np.sort(rng.uniform(0, days * DAY_S, count)).astype(np.int64)
         for k, t in enumerate(times):
-            reason, offense = local_reason(rng)
-            case = case_number(rng) if rng.random() < spec.local_case_number_share else None
             # many forms default "on behalf of" to the officer's own agency
             beneficiary, on_behalf = slug, (slug if rng.random() < spec.declare_own_share else None)
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
-                reason = str(rng.choice(("AOA", "AOD", f"assist {registry[beneficiary].org.name}", reason)))
                 on_behalf = beneficiary if rng.random() < 0.4 else None
+            written = write_reason(rng, mix, registry[beneficiary].org.name if beneficiary != slug else None)
+            reason, offense, case = written.reason, written.offense_type, written.case_number
             vehicle = int(rng.integers(n_vehicles))
             kind = rng.random()
             start, end = _window(int(t), float(rng.choice(spec.local_window_days)))
@@ -224,7 +226,7 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
                              case if draw[4] < 0.5 else None), ()
     if channel.startswith("proxy_") and proxy:
         if channel == "proxy_honest":
-            reason = honest_reason(rng, org.slug, org.name, org.state)
+            reason = proxy_reason(rng, org.slug, org.name, org.state, REASON_MIX).reason
             return SearchRequest(request_id, proxy, user, t, reason, "plate", query, None, case,
                                  org.slug if draw[5] < 0.6 else None), (proxy,)
         if channel == "proxy_vague":
@@ -239,17 +241,18 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
         return SearchRequest(request_id, spec.task_force_host, f"tfo-{org.slug}", t, reason, "plate", query,
                              offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,)
     if channel == "fusion_relay" and spec.fusion_centre in registry:
-        reason = str(rng.choice(("AOA", "assist outside agency", "NCRIC request", "investigation")))
-        return SearchRequest(request_id, spec.fusion_centre, user, t, reason, "plate", query, None,
-                             case if draw[4] < 0.5 else None), (spec.fusion_centre,)
+        # a relay is written as the centre writes any search it runs for another agency
+        written = write_reason(rng, REASON_MIX, "outside agency")
+        return SearchRequest(request_id, spec.fusion_centre, user, t, written.reason, "plate", query,
+                             written.offense_type, written.case_number), (spec.fusion_centre,)
     if channel == "multi_hop":
         chain = [s for s in spec.multi_hop_chain if s in registry]
         if len(chain) < 2:
             return None, ()
         middle, last = chain[0], chain[-1]
-        reason = str(rng.choice(("AOA", f"assist {registry[middle].org.name}", "AOA CHP")))
-        return SearchRequest(request_id, last, user, t, reason, "plate", query, None, case,
-                             middle if draw[5] < 0.5 else None), (last, middle)
+        written = write_reason(rng, REASON_MIX, registry[middle].org.name)
+        return SearchRequest(request_id, last, user, t, written.reason, "plate", query, written.offense_type,
+                             written.case_number, middle if draw[5] < 0.5 else None), (last, middle)
     return None, ()
 
 

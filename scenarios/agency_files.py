@@ -31,7 +31,8 @@ class AgencyModel(_Model):
     state: str = Field("CA", pattern=r"^[A-Z]{2}$")
     tags: list[str] = Field(default_factory=list, description="e.g. immigration, task_force")
     searches_per_30_days: float = Field(0.0, ge=0, le=10_000_000, description="own legitimate searches")
-    assist_share: float = Field(0.05, ge=0, le=1, description="of those, made for another in-state agency")
+    assist_share: float = Field(0.005, ge=0, le=1, description="of those, made for another in-state agency "
+                                "(assumption: with the reason writer, 0.3-0.4% of rows read as assists, FACTS.md)")
     source: str = Field("assumption", description="where the search volume comes from")
 
 
