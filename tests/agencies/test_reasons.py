@@ -227,7 +227,7 @@ def test_plan_local_writes_the_mix_and_honours_the_scenarios_case_number_share(t
     world, registry = two_towns_world, registry_for(())
 
     def plans(share: float):
-        spec = dataclasses.replace(InterestSpec(), local_case_number_share=share)
+        spec = dataclasses.replace(InterestSpec(), reason_mix=dataclasses.replace(REASON_MIX, case_number_share=share))
         return plan_local(registry, world.traffic.vehicles, world.cameras, 2.0, spec, RandomStreams(4))
 
     none, every = plans(0.0), plans(1.0)
