@@ -70,6 +70,9 @@ def register(app: typer.Typer) -> None:
         approval_seed: int | None = typer.Option(
             None, "--approval-seed", help="owners grant approvals as a simulated run with this seed does "
             "(default: approvals are refused)"),
+        key_rate: float = typer.Option(Limits.key_requests_per_s, "--key-rate", min=0,
+                                       help="requests per second per key (token bucket; 0: no throttle)"),
+        key_burst: int = typer.Option(Limits.key_burst, "--key-burst", min=1, help="burst allowed per key"),
         log_level: str = typer.Option("warning", "--log-level"),
     ) -> None:
         """Run the lookup service over HTTP (OpenAPI at /docs and /openapi.json)."""
@@ -89,7 +92,7 @@ def register(app: typer.Typer) -> None:
             key = new_secret()
             typer.echo(f"ALPRSIM_ADMIN_KEY={key}")
             typer.echo("(the admin key: shown this once, stored only as a hash)", err=True)
-        limits = Limits(max_batch_reads=max_batch_reads)
+        limits = Limits(max_batch_reads=max_batch_reads, key_requests_per_s=key_rate, key_burst=key_burst)
         try:
             approvals = refuse_approvals if approval_seed is None else keyed_approvals(approval_seed)
             app_ = create_app(db, key, synchronous=synchronous, limits=limits, approvals=approvals,

@@ -10,6 +10,8 @@ refusals to status codes (403, 404, 409, 422) with messages that name the field.
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +47,32 @@ class Limits:
     max_body_bytes: int = 16 * 2**20
     max_batch_reads: int = 50_000
     max_search_reads: int = 100_000
+    # per-key throttle (real seconds, not simulated): a token bucket per key; 0 turns it off.
+    # Assumption: well above one agency's interactive use, well below what a script can send.
+    key_requests_per_s: float = 200.0
+    key_burst: int = 400
+
+
+class KeyThrottle:
+    """A token bucket per key: ``take(key_id)`` is 0 if the request may go, else the
+    seconds until it may (for Retry-After). Besides policies' rate limits, which count
+    searches in simulated time, this bounds what one key can make the service do."""
+
+    def __init__(self, per_s: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.per_s, self.burst, self.clock = float(per_s), float(burst), clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key_id: str) -> float:
+        if self.per_s <= 0:
+            return 0.0
+        now = self.clock()
+        tokens, then = self._buckets.get(key_id, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.per_s)
+        if tokens < 1.0:
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / self.per_s
+        self._buckets[key_id] = (tokens - 1.0, now)
+        return 0.0
 
 
 class BodyLimit:
@@ -92,8 +120,8 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def bearer_auth(service: PersistentService) -> Callable[..., Principal]:
-    """A dependency: the caller of a valid, unrevoked key, or 401."""
+def bearer_auth(service: PersistentService, throttle: KeyThrottle | None = None) -> Callable[..., Principal]:
+    """A dependency: the caller of a valid, unrevoked key, or 401; 429 past the key's throttle."""
     scheme = HTTPBearer(auto_error=False, description="an API key: Authorization: Bearer <key>")
 
     async def principal(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> Principal:
@@ -104,6 +132,12 @@ def bearer_auth(service: PersistentService) -> Callable[..., Principal]:
         who = service.authenticate(credentials.credentials)
         if who is None:
             raise HTTPException(401, "unknown or revoked key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if throttle is not None and who.role != "admin":
+            wait_s = throttle.take(who.key_id)
+            if wait_s > 0:
+                raise HTTPException(429, f"too many requests for this key: at most {throttle.per_s:g} per second "
+                                         f"(bursts of {throttle.burst:g})",
+                                    headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
         return who
 
     return principal
@@ -173,7 +207,7 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     app.state.limits = limits
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     install_error_handlers(app)
-    auth = bearer_auth(service)
+    auth = bearer_auth(service, KeyThrottle(limits.key_requests_per_s, limits.key_burst))
 
     @app.get("/healthz", tags=["health"], summary="liveness (no key needed)")
     def healthz() -> dict[str, str]:
@@ -185,4 +219,4 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     return app
 
 
-__all__ = ["BodyLimit", "Limits", "bearer_auth", "create_app"]
+__all__ = ["BodyLimit", "KeyThrottle", "Limits", "bearer_auth", "create_app"]
