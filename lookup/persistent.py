@@ -340,17 +340,18 @@ class PersistentService:
                 "rate_rows": self.rates.stored_rows()}
 
     # -- sharing ------------------------------------------------------------------------
-    def sharing(self, who: Principal, org: str | None = None) -> SharingSettings:
-        target = self._sharing_target(who, org)
+    def sharing(self, who: Principal, org: str | None = None, admin_route: bool = False) -> SharingSettings:
+        target = self._sharing_target(who, org, admin_route)
         return self._sharing.get(target, SharingSettings())
 
-    def set_sharing(self, who: Principal, settings: SharingSettings, org: str | None = None) -> SharingSettings:
+    def set_sharing(self, who: Principal, settings: SharingSettings, org: str | None = None,
+                    admin_route: bool = False) -> SharingSettings:
         """Replace an organization's sharing settings (its own, or any for the admin).
 
         Grants may name organizations that are not registered (they take effect if one
         is), so the answer never tells whether a slug exists.
         """
-        target = self._sharing_target(who, org)
+        target = self._sharing_target(who, org, admin_route)
         settings = SharingSettings(tuple(sorted(set(settings.shares) - {target})), settings.state_share,
                                    settings.national_lookup)
         with self.db.transaction() as conn:
@@ -360,9 +361,13 @@ class PersistentService:
             self._rebuild()
         return settings
 
-    def _sharing_target(self, who: Principal, org: str | None) -> str:
+    def _sharing_target(self, who: Principal, org: str | None, admin_route: bool = False) -> str:
+        if admin_route:
+            self._require(who, "admin")
         if who.role == "admin":
-            if org is None or org not in self._orgs:
+            if org is None:
+                raise Forbidden("the admin key has no organization: use /v1/admin/orgs/{slug}/sharing")
+            if org not in self._orgs:
                 raise NotFound(f"no organization {org!r}")
             return org
         self._require(who, "agency")

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
+from scenarios.cli_conform import register as register_conform
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
@@ -39,6 +40,7 @@ register_policies(app)
 register_forensics(app)
 register_serve(app)
 register_cameras(app)
+register_conform(app)
 console = Console(stderr=True)
 
 

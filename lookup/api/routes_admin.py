@@ -81,13 +81,13 @@ def admin_routes(service: PersistentService, auth: Callable[..., Principal]) -> 
     @router.get("/orgs/{slug}/sharing", response_model=SharingOut, responses=NOT_FOUND,
                 summary="an organization's sharing settings")
     def sharing(slug: str = SlugPath, who: Principal = Depends(auth)) -> SharingOut:
-        return _sharing_out(service.sharing(who, slug))
+        return _sharing_out(service.sharing(who, slug, admin_route=True))
 
     @router.put("/orgs/{slug}/sharing", response_model=SharingOut, responses=NOT_FOUND,
                 summary="replace an organization's sharing settings")
     def set_sharing(body: SharingIn, slug: str = SlugPath, who: Principal = Depends(auth)) -> SharingOut:
         settings = SharingSettings(tuple(body.shares), body.state_share, body.national_lookup)
-        return _sharing_out(service.set_sharing(who, settings, slug))
+        return _sharing_out(service.set_sharing(who, settings, slug, admin_route=True))
 
     @router.get("/orgs/{slug}/policy", response_model=PolicyOut, responses=NOT_FOUND,
                 summary="an owner's own policy (null if none)")
