@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scenarios.conformance.fixture import AUDITOR, OWNER, RL_OWNER, RL_REQUESTER
-from scenarios.conformance.kit import Check, Failed, Session, Skipped, decision_of, expect
+from scenarios.conformance.kit import Check, Session, Skipped, decision_of, expect
 
 AGENCY = "conf-ca-pd"  # an agency that owns no cameras
 OTHER = "conf-ca-so"

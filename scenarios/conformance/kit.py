@@ -113,6 +113,7 @@ class Session:
         body = {"request_id": self.request_id(org), "user": "conformance", "reason": reason,
                 "search_type": "plate", "query": {"plate": plate or self.plate(0)}, "case_number": "26-00001"}
         body.update({k: v for k, v in fields.items() if v is not None})
+        self.notes["last_request_id"] = body["request_id"]
         return self.call("POST", "/v1/searches", self.key(org), json=body)
 
     def openapi(self) -> dict | None:
