@@ -90,7 +90,11 @@ class PersistentService:
     """Registry, keys, sharing, policies, reads and audit in one SQLite file."""
 
     def __init__(self, path: str | Path, admin_key: str | None = None, synchronous: str = "NORMAL",
-                 approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None):
+                 approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None,
+                 policy: PolicyPack | None = None):
+        # ``policy``: a pack that decides instead of the stored one (``alprsim serve
+        # --policy-file``: a Cedar or Rego file, lookup.policy_external)
+        self._fixed_pack = policy
         self.db = Database(path, synchronous)
         with self.db.transaction() as conn:
             for statement in filter(str.strip, _REGISTRY.split(";")):
@@ -140,7 +144,7 @@ class PersistentService:
                              frozenset(o for o in camera_owners if sharing.get(o, SharingSettings()).state_share),
                              frozenset(o for o in orgs if sharing.get(o, SharingSettings()).national_lookup))
         previous = getattr(self, "_documents", {})
-        pack = self._parse_pack(documents.get("pack"), previous)
+        pack = self._fixed_pack or self._parse_pack(documents.get("pack"), previous)
         own = {name[4:]: self._parse_policy(name[4:], doc, previous) for name, doc in documents.items()
                if name.startswith("own:")}
         self._sharing, self._documents, self._pack, self._own = sharing, documents, pack, own

@@ -60,6 +60,8 @@ def run(
     policy: str | None = typer.Option(None, "--policy", help="policy pack or file (default: the scenario's)"),
     service: str | None = typer.Option(None, "--service", help="run against a lookup service at this URL "
                                        "(admin key from ALPRSIM_ADMIN_KEY)"),
+    policy_file: str | None = typer.Option(None, "--policy-file", help="a Cedar (.cedar) or Rego (.rego) policy "
+                                           "deciding instead of the pack's layers (docs/policies.md)"),
     camera_mode: str = typer.Option("fast", "--camera-mode", help="fast (calibrated misread model) or image "
                                     "(render and read every pass with OpenCV: small scenarios only)"),
 ) -> None:
@@ -92,7 +94,8 @@ def run(
             chosen = scenario_policy(spec, policy)
             if service and chosen is None:
                 fail("--service: the scenario has no policy; name one with --policy")
-            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
+            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service,
+                                 policy_file=policy_file)
         t_run = time.perf_counter() - t0 - t_build
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from lookup.client import ApiError
 from lookup.policy import PolicyError
 from scenarios.conformance import conform, fixture_document
+from scenarios.conformance.compare import compare_files
 from scenarios.conformance.fixture import BY_SLUG, Keys
 
 EXIT = {"passed": 0, "failed": 1, "incomplete": 3}
@@ -38,7 +39,38 @@ def _keys(pairs: list[str], auditor: str | None) -> Keys:
     return keys
 
 
+def _policies_group(app: typer.Typer) -> typer.Typer:
+    """The ``policies`` group registered by scenarios.cli_policies (compare joins it)."""
+    for group in app.registered_groups:
+        if group.name == "policies":
+            return group.typer_instance
+    raise RuntimeError("register scenarios.cli_policies before scenarios.cli_conform")
+
+
 def register(app: typer.Typer) -> None:
+    @_policies_group(app).command("compare")
+    def compare_command(
+        pack: str = typer.Argument(..., help="built-in pack name or a pack YAML file"),
+        policy_file: Path = typer.Argument(..., help="a Cedar (.cedar) or Rego (.rego) policy"),
+        limit: int = typer.Option(50, "--limit", help="disagreements to print"),
+    ) -> None:
+        """Run the standard request corpus through a pack and a Cedar or Rego file; list every disagreement."""
+        err = Console(stderr=True, soft_wrap=True)
+        try:
+            total, differ = compare_files(pack, policy_file)
+        except PolicyError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        out = Console(soft_wrap=True)
+        for d in differ[:limit]:
+            out.print(f"{d.item.label}: {d.item.describe()}\n    {pack}: {d.ours.effect} ({d.ours.rule_ref})   "
+                      f"{policy_file.name}: {d.theirs.effect} ({d.theirs.rule})", highlight=False, markup=False)
+        if len(differ) > limit:
+            out.print(f"... and {len(differ) - limit} more", highlight=False)
+        out.print(f"{len(differ)} of {total} requests decided differently by {pack} and {policy_file.name}",
+                  highlight=False, markup=False)
+        raise typer.Exit(1 if differ else 0)
+
     @app.command("conform")
     def conform_command(
         url: str = typer.Argument(None, help="the service's base URL, e.g. http://127.0.0.1:8000"),
@@ -58,7 +90,7 @@ def register(app: typer.Typer) -> None:
         print_fixture: bool = typer.Option(False, "--print-fixture", help="print the fixture file (JSON) and exit"),
     ) -> None:
         """Run numbered conformance tests against a lookup service; write a verdict for CI."""
-        err = Console(stderr=True)
+        err = Console(stderr=True, soft_wrap=True)
         if print_fixture:
             typer.echo(json.dumps(fixture_document(pack), indent=2))
             return

@@ -19,6 +19,7 @@ from lookup.access import Principal, keyed_approvals, new_secret, refuse_approva
 from lookup.api import Limits, create_app
 from lookup.persistent import PersistentService
 from lookup.policy import PolicyError
+from lookup.policy_external import load_policy_file
 from lookup.requests import Organization
 from scenarios.files import ScenarioError, load_scenario
 from scenarios.service_run import pack_document
@@ -73,6 +74,9 @@ def register(app: typer.Typer) -> None:
         key_rate: float = typer.Option(Limits.key_requests_per_s, "--key-rate", min=0,
                                        help="requests per second per key (token bucket; 0: no throttle)"),
         key_burst: int = typer.Option(Limits.key_burst, "--key-burst", min=1, help="burst allowed per key"),
+        policy_file: Path | None = typer.Option(
+            None, "--policy-file", help="a Cedar (.cedar) or Rego (.rego) policy that decides every search instead "
+            "of the stored pack (docs/policies.md)"),
         log_level: str = typer.Option("warning", "--log-level"),
     ) -> None:
         """Run the lookup service over HTTP (OpenAPI at /docs and /openapi.json)."""
@@ -95,8 +99,9 @@ def register(app: typer.Typer) -> None:
         limits = Limits(max_batch_reads=max_batch_reads, key_requests_per_s=key_rate, key_burst=key_burst)
         try:
             approvals = refuse_approvals if approval_seed is None else keyed_approvals(approval_seed)
+            external = load_policy_file(policy_file) if policy_file is not None else None
             app_ = create_app(db, key, synchronous=synchronous, limits=limits, approvals=approvals,
-                              start=scenario_start(spec) if spec else None)
+                              start=scenario_start(spec) if spec else None, policy=external)
             if spec is not None:
                 added = provision_owners(app_.state.service, spec)
                 if added:
@@ -104,6 +109,9 @@ def register(app: typer.Typer) -> None:
         except (ValueError, PolicyError) as exc:
             err(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        if policy_file is not None:
+            err(f"every search is decided by {policy_file} (the stored pack and owners' policies are not used)",
+                err=True)
         err(f"serving {db} on http://{host}:{port}", err=True)
         sys.stdout.flush()
         uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False)

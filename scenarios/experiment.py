@@ -26,6 +26,7 @@ from agencies.registry import Agency, registry_for, sharing_for
 from lookup.audit import AuditLog
 from lookup.client import ApiError
 from lookup.policy import PolicyError, PolicyPack
+from lookup.policy_external import load_policy_file
 from lookup.requests import Organization
 from scenarios.builder import World, build_world
 from scenarios.files import ScenarioError
@@ -122,8 +123,10 @@ def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch],
 
 def run_policy(world: World, policy: str | None, planned=None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
-               service_url: str | None = None) -> Outcome:
+               service_url: str | None = None, policy_file: str | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it.
+
+    ``policy_file``: a Cedar or Rego file that decides instead of the pack's layers.
 
     With ``service_url``, the reads and searches go over HTTP to a running service (ours
     from ``alprsim serve``, or a tester's) provisioned with the scenario; the metrics
@@ -133,6 +136,13 @@ def run_policy(world: World, policy: str | None, planned=None,
         records = run_world(world, on_batch=on_batch)
         return Outcome(world, records, build_report(world, records, timings))
     pack = load_policy(policy, world.spec)
+    if policy_file:
+        if service_url:
+            raise ScenarioError("--policy-file: a service enforces its own policy (alprsim serve --policy-file)")
+        try:
+            pack = load_policy_file(policy_file, base=pack)
+        except PolicyError as exc:
+            raise ScenarioError(f"--policy-file: {exc}") from None
     registry, plans, hotlist = planned or plan_searches(world)
     own = own_policies(world.spec)
     sharing = world.spec.extra.get("sharing")

@@ -33,7 +33,7 @@ from lookup.access import (
     refuse_approvals,
 )
 from lookup.persistent import PersistentService
-from lookup.policy import PolicyError
+from lookup.policy import PolicyError, PolicyPack
 from lookup.sqlite_store import AuditDamaged
 
 DESCRIPTION = """The shared plate-lookup service of alprsim: batch ingest of camera reads,
@@ -182,20 +182,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str = "NORMAL",
-               approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None, limits: Limits = Limits()
-               ) -> FastAPI:
+               approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None, limits: Limits = Limits(),
+               policy: PolicyPack | None = None) -> FastAPI:
     """The service over the SQLite file ``db_path`` (created if absent).
 
     ``admin_key`` sets the admin key (kept as a hash); None keeps the one stored at the
     first start. ``approvals`` answers owner-approval requirements per request (default:
     refused; ``lookup.access.keyed_approvals(seed)`` draws them as the simulator does).
     ``start`` is the wall-clock instant of simulated time 0, for the CSV exports.
+    ``policy`` decides instead of the stored pack (a Cedar or Rego file's ``ExternalPack``).
     """
     from lookup.api.routes import data_routes
     from lookup.api.routes_admin import admin_routes
     from lookup.api.routes_audit import audit_routes
 
-    service = PersistentService(db_path, admin_key, synchronous, approvals, start)
+    service = PersistentService(db_path, admin_key, synchronous, approvals, start, policy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
