@@ -31,7 +31,7 @@ def _keys(pairs: list[str], auditor: str | None) -> Keys:
         name, sep, secret = pair.partition("=")
         org, _, role = name.partition(":")
         if not sep or not secret or org not in BY_SLUG:
-            raise typer.BadParameter(f"{pair!r}: expected SLUG=KEY or SLUG:camera=KEY with SLUG one of the "
+            raise typer.BadParameter(f"--key {pair!r}: expected SLUG=KEY or SLUG:camera=KEY with SLUG one of the "
                                      f"fixture's ({', '.join(BY_SLUG)})", param_hint="--key")
         keys.by_org_role[(org, role or "agency")] = secret
     if auditor:

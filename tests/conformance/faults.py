@@ -79,7 +79,7 @@ class FaultyProxy:
         if search and self.fault == "trust-client-time":
             try:
                 data = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):  # malformed: forwarded as it came
                 data = None
             if isinstance(data, dict) and isinstance(data.get("time_s"), int):
                 await http.put("/v1/admin/clock", json={"now_s": data.pop("time_s")},

@@ -134,3 +134,18 @@ def test_the_simulator_under_the_cedar_file_gives_the_packs_figures(two_towns_wo
     cedar = run_policy(two_towns_world, "ca-sb34-sb54", policy_file=str(EXAMPLES / "ca-sb34-sb54.cedar")).report
     assert cedar["leakage"] == pack["leakage"] and cedar["cost"] == pack["cost"]
     assert pack["cost"]["legit_searches"] > 0
+
+
+def test_the_files_and_the_requests_match_the_documented_cedar_schema():
+    import cedarpy
+
+    schema = (EXAMPLES / "alprsim.cedarschema").read_text()
+    for name in ("ca-sb34-sb54.cedar", "naive-keywords.cedar"):
+        result = cedarpy.validate_policies((EXAMPLES / name).read_text(), schema)
+        assert result.validation_passed, result.errors
+    cedar = load_policy_file(EXAMPLES / "ca-sb34-sb54.cedar").adapter
+    fbi = Organization("fbi", "FBI", "federal", "US")
+    batch, entities = cedar.requests(request("assist", on_behalf_of="fbi"), CHP, [Network(OAK, (), "share")],
+                                     Context(now_s=0, lookup_org={"fbi": fbi}.get))
+    answer = cedarpy.is_authorized(batch[0], cedar.policies, entities, schema=schema)
+    assert not answer.diagnostics.errors and not answer.allowed  # a request the schema accepts, denied
