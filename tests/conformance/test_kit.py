@@ -101,14 +101,16 @@ def test_the_corpus_holds_the_adversarial_spellings_and_the_pack_decides_each():
     texts = {c.reason for c in CASES}
     assert {"I.C.E.", "I C E", "lCE case", "1CE case", "imigration", "black ice crash"} <= texts
     assert any(c.category == "hidden" and c.offense_type and "Immigration" in c.offense_type for c in CASES)
-    ref = {e.case.reason: e.effect for e in reference(load_pack(PACK))}
+    ref = {e.case.reason: e.effect for e in reference(load_pack(PACK))
+           if e.case.requester == "conf-ca-pd" and e.case.offense_type is None}
     assert ref["ICE case"] == "deny" and ref["stolen vehicle"] == "allow"
     # the pack's blind spots are the reference too: a spelling it misses is served...
     assert ref["I.C.E."] == "allow" and ref["imigration"] == "allow"
     # ...and an innocent text its case-insensitive keyword denies is denied
     assert ref["black ice crash"] == "deny"
     # a different pack gives different expectations from the same corpus
-    assert {e.case.reason: e.effect for e in reference(load_pack("open"))}["ICE case"] == "allow"
+    assert {e.case.describe(): e.effect for e in reference(load_pack("open"))}["conf-ca-pd: reason 'ICE case'"] == \
+        "allow"
 
 
 def test_the_cli_prints_the_fixture_and_refuses_bad_arguments(tmp_path):
