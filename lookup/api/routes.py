@@ -120,7 +120,7 @@ def batch_reads(body: BatchIn, max_reads: int) -> Reads:
 
     return Reads.from_columns({
         "time_s": np.asarray(cols.time_s, dtype=np.int64), "camera": np.asarray(cols.camera, dtype=np.int64),
-        "owner": np.zeros(n), "plate": encode_many([normalise(p) for p in cols.plate]) if n else np.zeros(0),
+        "owner": np.zeros(n), "plate": encode_many(cols.plates) if n else np.zeros(0),
         "plate_state": column(cols.plate_state, 0), "confidence": column(cols.confidence, 1.0),
         "make": column(cols.make, 0), "colour": column(cols.colour, 0), "body": column(cols.body, 0),
         "vehicle": np.full(n, -1)})

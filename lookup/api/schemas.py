@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from lookup.requests import ORG_KINDS, SEARCH_TYPES
 from lookup.store import PatternError, parse_pattern
-from sim.plates import PlateError, encode, normalise
+from sim.plates import PlateError, encode
 
 MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
 TimeS = Annotated[int, Field(ge=0, le=MAX_TIME_S, description="seconds since the scenario start")]
@@ -59,8 +59,19 @@ class ErrorOut(BaseModel):
 # --- reads -------------------------------------------------------------------------------
 
 
+_DROP = str.maketrans("", "", " .-")
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """``sim.plates.normalise`` of many plate texts in one pass (the pattern above lets
+    only ASCII letters, digits, spaces, dots and dashes through, so no text holds a newline)."""
+    return "\n".join(texts).upper().translate(_DROP).split("\n") if texts else []
+
+
 class ReadColumnsIn(Strict):
     """One batch of reads, column by column (every list equally long)."""
+
+    _plates: list[str] = PrivateAttr(default_factory=list)  # normalised, set by the check below
 
     time_s: list[TimeS]
     camera: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(description="device number")
@@ -78,10 +89,17 @@ class ReadColumnsIn(Strict):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 raise ValueError(f"reads.{name} has {len(values)} values but reads.time_s has {n}")
-        for i, text in enumerate(self.plate):
-            if not 1 <= len(normalise(text)) <= 8:
-                raise ValueError(f"reads.plate[{i}]: {text!r} must have 1 to 8 letters or digits")
+        plates = normalise_many(self.plate)
+        for i, length in enumerate(map(len, plates)):
+            if not 1 <= length <= 8:
+                raise ValueError(f"reads.plate[{i}]: {self.plate[i]!r} must have 1 to 8 letters or digits")
+        self._plates = plates
         return self
+
+    @property
+    def plates(self) -> list[str]:
+        """The plates, normalised."""
+        return self._plates
 
 
 class BatchIn(Strict):
