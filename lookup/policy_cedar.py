@@ -5,7 +5,8 @@ Mapping (docs/policies.md): principal ``Agency::"<requester slug>"`` and resourc
 (a set); action ``Action::"search"``; the context is ``lookup.policy_external.facts``
 less the two organizations: ``via``, ``request`` (a record of the declared fields),
 ``words`` (the declared texts as words) and ``beneficiary``. Cedar's answer is Allow or
-Deny; the deciding policy is named by its ``@id("...")`` annotation (else ``policyN``).
+Deny; the deciding policy (the first in file order of those Cedar reports) is named by
+its ``@id("...")`` annotation (else ``policyN``).
 Cedar skips a policy whose evaluation errs; here any error denies (fail closed).
 """
 
@@ -44,6 +45,11 @@ def _entity(kind: str, org: dict) -> dict:
             "attrs": {"kind": org["kind"], "state": org["state"], "tags": org["tags"]}, "parents": []}
 
 
+def _order(policy_id: str) -> tuple[int, str]:
+    tail = policy_id[6:] if policy_id.startswith("policy") else ""
+    return (int(tail), "") if tail.isdigit() else (1 << 30, policy_id)
+
+
 class CedarPolicy:
     """One Cedar policy set; ``evaluate_many`` sends one batch per search."""
 
@@ -74,7 +80,8 @@ class CedarPolicy:
     def decision(self, result) -> Decision:
         if result.diagnostics.errors:
             return failed(self.name, "; ".join(result.diagnostics.errors)[:300])
-        reasons = [self._rule(r) for r in result.diagnostics.reasons]
+        # Cedar's determining policies come as a set: name the first in file order
+        reasons = [self._rule(r) for r in sorted(result.diagnostics.reasons, key=_order)]
         if result.allowed:
             return Decision("allow", self.name, reasons[0] if reasons else "permit", "permitted by a Cedar policy")
         if not reasons:
