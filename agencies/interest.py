@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agencies.reasons import (
+    REASON_MIX,
     TASK_FORCE_REASONS,
+    ReasonMix,
     case_number,
     disguised_reason,
     honest_reason,
-    local_reason,
+    proxy_reason,
     vague_reason,
+    write_reason,
 )
 from agencies.registry import Agency, true_kind
 from lookup.requests import ReadQuery, SearchRequest
@@ -82,7 +85,7 @@ class InterestSpec:
     local_window_days: tuple[float, ...] = (1, 7, 30)  # windows of local plate searches (assumption)
     hotlist_vehicle_share: float = 0.007  # vehicles on a hotlist (FACTS.md: 0.72% of detections hit)
     hotlist_follow_up_share: float = 0.005  # hits the camera owner follows with a lookup (assumption)
-    local_case_number_share: float = 0.75
+    reason_mix: ReasonMix = REASON_MIX  # how officers write reasons (agencies.reasons, with sources)
     declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary (assumption)
 
     def channels_for(self, slug: str, kind: str) -> dict[str, ChannelSpec]:
@@ -107,6 +110,9 @@ class PlannedSearch:
     handoff_delay_s: float
     target_vehicle: int  # the vehicle sought, -1 for area searches
     legit: bool
+    wording: str = ""  # how the reason was written (agencies.reasons.WORDINGS); "" when not by the writer
+    innocent_trap: bool = False  # a local reason with a word that trips naive keyword filters ("black ice")
+    adversarial: bool = False  # an outside purpose re-spelt past keyword filters ("I.C.E.")
 
 
 def _window(time_s: int, days: float) -> tuple[int, int]:
@@ -122,6 +128,7 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
     out: list[PlannedSearch] = []
     n_vehicles = len(vehicles)
     in_state = [a.org.slug for a in registry.values() if true_kind(a.org) in ("local", "state")]
+    mix = spec.reason_mix
     for slug, agency in sorted(registry.items()):
         rate = agency.searches_per_day * spec.local_scale
         if rate <= 0:
@@ -130,14 +137,13 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
         count = int(rng.poisson(rate * days))
         times = np.sort(rng.uniform(0, days * DAY_S, count)).astype(np.int64)
         for k, t in enumerate(times):
-            reason, offense = local_reason(rng)
-            case = case_number(rng) if rng.random() < spec.local_case_number_share else None
             # many forms default "on behalf of" to the officer's own agency
             beneficiary, on_behalf = slug, (slug if rng.random() < spec.declare_own_share else None)
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
-                reason = str(rng.choice(("AOA", "AOD", f"assist {registry[beneficiary].org.name}", reason)))
                 on_behalf = beneficiary if rng.random() < 0.4 else None
+            written = write_reason(rng, mix, registry[beneficiary].org.name if beneficiary != slug else None)
+            reason, offense, case = written.reason, written.offense_type, written.case_number
             vehicle = int(rng.integers(n_vehicles))
             kind = rng.random()
             start, end = _window(int(t), float(rng.choice(spec.local_window_days)))
@@ -161,7 +167,8 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
             request = SearchRequest(f"{slug}-{k:06d}", slug, f"{slug}-user-{int(rng.integers(1, 60)):02d}", int(t),
                                     reason, stype, query, offense, case, on_behalf)
             out.append(PlannedSearch(int(t), request, beneficiary, true_kind(registry[beneficiary].org), "local",
-                                     (slug, beneficiary) if beneficiary != slug else (slug,), 0.0, vehicle, True))
+                                     (slug, beneficiary) if beneficiary != slug else (slug,), 0.0, vehicle, True,
+                                     written.wording, written.innocent_trap))
     return out
 
 
@@ -200,12 +207,12 @@ def plan_outside(registry: dict[str, Agency], vehicles: Vehicles, days: float, s
                     t = int(first + draw[1] * 2 * DAY_S + f * spec.follow_up_interval_days * DAY_S)
                     if not 0 <= t < end_s:
                         continue
-                    request, chain = _declared(channel, org, plate, t, spec, registry, rng, draw,
-                                               f"{slug}-t{t_index:04d}-{channel}-{f}")
+                    request, chain, adversarial = _declared(channel, org, plate, t, spec, registry, rng, draw,
+                                                            f"{slug}-t{t_index:04d}-{channel}-{f}")
                     if request is None:
                         continue
                     out.append(PlannedSearch(t, request, slug, kind, channel, (*chain, slug), ch.handoff_delay_s,
-                                             int(vehicle), False))
+                                             int(vehicle), False, adversarial=adversarial))
     return out
 
 
@@ -221,36 +228,37 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
     if channel == "direct":
         reason = honest_reason(rng, org.slug, org.name, org.state)
         return SearchRequest(request_id, org.slug, f"{org.slug}-agent", t, reason, "plate", query, None,
-                             case if draw[4] < 0.5 else None), ()
+                             case if draw[4] < 0.5 else None), (), False
     if channel.startswith("proxy_") and proxy:
         if channel == "proxy_honest":
-            reason = honest_reason(rng, org.slug, org.name, org.state)
-            return SearchRequest(request_id, proxy, user, t, reason, "plate", query, None, case,
-                                 org.slug if draw[5] < 0.6 else None), (proxy,)
+            written = proxy_reason(rng, org.slug, org.name, org.state, spec.reason_mix)
+            return SearchRequest(request_id, proxy, user, t, written.reason, "plate", query, None, case,
+                                 org.slug if draw[5] < 0.6 else None), (proxy,), written.adversarial
         if channel == "proxy_vague":
             return SearchRequest(request_id, proxy, user, t, vague_reason(rng), "plate", query, None,
-                                 case if draw[4] < 0.4 else None, proxy if draw[5] < 0.4 else None), (proxy,)
+                                 case if draw[4] < 0.4 else None, proxy if draw[5] < 0.4 else None), (proxy,), False
         reason, offense = disguised_reason(rng)
         # a disguised search passes itself off as the proxy's own work
         return SearchRequest(request_id, proxy, user, t, reason, "plate", query, offense, case,
-                             proxy if draw[5] < 0.8 else None), (proxy,)
+                             proxy if draw[5] < 0.8 else None), (proxy,), False
     if channel == "task_force" and spec.task_force_host in registry:
         reason, offense = TASK_FORCE_REASONS[int(draw[2] * len(TASK_FORCE_REASONS))]
         return SearchRequest(request_id, spec.task_force_host, f"tfo-{org.slug}", t, reason, "plate", query,
-                             offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,)
+                             offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,), False
     if channel == "fusion_relay" and spec.fusion_centre in registry:
-        reason = str(rng.choice(("AOA", "assist outside agency", "NCRIC request", "investigation")))
-        return SearchRequest(request_id, spec.fusion_centre, user, t, reason, "plate", query, None,
-                             case if draw[4] < 0.5 else None), (spec.fusion_centre,)
+        # a relay is written as the centre writes any search it runs for another agency
+        written = write_reason(rng, spec.reason_mix, "outside agency")
+        return SearchRequest(request_id, spec.fusion_centre, user, t, written.reason, "plate", query,
+                             written.offense_type, written.case_number), (spec.fusion_centre,), False
     if channel == "multi_hop":
         chain = [s for s in spec.multi_hop_chain if s in registry]
         if len(chain) < 2:
-            return None, ()
+            return None, (), False
         middle, last = chain[0], chain[-1]
-        reason = str(rng.choice(("AOA", f"assist {registry[middle].org.name}", "AOA CHP")))
-        return SearchRequest(request_id, last, user, t, reason, "plate", query, None, case,
-                             middle if draw[5] < 0.5 else None), (last, middle)
-    return None, ()
+        written = write_reason(rng, spec.reason_mix, registry[middle].org.name)
+        return SearchRequest(request_id, last, user, t, written.reason, "plate", query, written.offense_type,
+                             written.case_number, middle if draw[5] < 0.5 else None), (last, middle), False
+    return None, (), False
 
 
 @dataclass(frozen=True)

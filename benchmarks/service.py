@@ -9,7 +9,12 @@ process on 127.0.0.1), then measures, in the same run:
   same exact-plate query made directly on the SQLite file (one connection, no HTTP, no
   policy, no audit row);
 - ingest over HTTP (camera key, 20,000-read batches) in reads/s, beside the same batches
-  appended in process through the domain call (``PersistentService.ingest``).
+  appended in process through the domain call (``PersistentService.ingest``);
+- a bare FastAPI route answering a small JSON POST (same uvicorn, same clients, same
+  run): the ceiling of the HTTP stack on this machine, beside our searches per second.
+
+Each search client has its own agency key (as each officer's client would): the
+service's per-key throttle (``--key-rate``) bounds one key, not the service.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from pydantic import BaseModel
 
 from benchmarks import emit, log
 from lookup.access import Principal, SharingSettings
@@ -95,10 +101,51 @@ def domain_ingest(path: Path, plates: np.ndarray, rng: np.random.Generator, batc
     return batches * size / elapsed
 
 
-def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+class SmallBody(BaseModel):
+    request_id: str
+    user: str
+    reason: str = ""
+
+
+def bare_app():
+    """A bare FastAPI route answering a small JSON POST: the HTTP stack's ceiling."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/bare")
+    def bare(body: SmallBody) -> dict:
+        return {"request_id": body.request_id, "status": "served"}
+
+    return app
+
+
+def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def start_bare() -> tuple[subprocess.Popen, str]:
+    port = _port()
+    root = Path(__file__).resolve().parents[1]
+    code = ("import uvicorn; from benchmarks.service import bare_app; "
+            f"uvicorn.run(bare_app(), host='127.0.0.1', port={port}, log_level='error', access_log=False)")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.post(f"{url}/bare", json={"request_id": "x", "user": "u"}, timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the bare server did not start")
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+    port = _port()
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen([sys.executable, "-m", "scenarios.cli_serve", "--db", str(path), "--port", str(port),
                              "--log-level", "error"], cwd=root, stdout=subprocess.DEVNULL,
@@ -114,21 +161,25 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the server did not start")
 
 
-def http_searches(url: str, key: str, plates: list[str], clients: int, seconds: float) -> tuple[float, np.ndarray]:
-    """(searches/s, latencies in s) of ``clients`` threads searching exact plates for ``seconds``."""
+def http_searches(url: str, keys: list[str], plates: list[str], clients: int, seconds: float,
+                  path: str = "/v1/searches") -> tuple[float, np.ndarray]:
+    """(searches/s, latencies in s) of ``clients`` threads searching exact plates for ``seconds``
+    (client ``k`` with ``keys[k]``); ``path`` /bare for the bare route."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     deadline = time.perf_counter() + seconds
 
     def worker(k: int) -> None:
         rng = np.random.default_rng(k)
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
+        headers = {"Authorization": f"Bearer {keys[k]}"} if keys[k] else {}
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as c:
             i = 0
             while time.perf_counter() < deadline:
-                body = {"request_id": f"bench-{k}-{i}", "user": f"officer-{k}", "time_s": 31 * DAY_S,
-                        "reason": "stolen vehicle", "case_number": f"26-{i}",
-                        "query": {"plate": plates[rng.integers(len(plates))]}}
+                body = {"request_id": f"bench-{k}-{i}", "user": f"officer-{k}", "reason": "stolen vehicle",
+                        "case_number": f"26-{i}", "query": {"plate": plates[rng.integers(len(plates))]}}
+                if path == "/bare":
+                    body = {"request_id": body["request_id"], "user": body["user"], "reason": body["reason"]}
                 t = time.perf_counter()
-                r = c.post("/v1/searches", json=body)
+                r = c.post(path, json=body)
                 latencies[k].append(time.perf_counter() - t)
                 if r.status_code != 200:
                     raise RuntimeError(f"search answered {r.status_code}: {r.text[:200]}")
@@ -194,11 +245,20 @@ def main() -> None:
         proc, url = start_server(path)
         try:
             admin = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
-            agency = admin.post("/v1/admin/keys", json={"org": "alameda-so", "role": "agency"}).json()["key"]
+            admin.put("/v1/admin/clock", json={"now_s": 31 * DAY_S})  # the searches' time: the server's clock
+            agencies = [admin.post("/v1/admin/keys", json={"org": "alameda-so", "role": "agency"}).json()["key"]
+                        for _ in range(clients)]
             camera = admin.post("/v1/admin/keys", json={"org": OWNERS[0], "role": "camera"}).json()["key"]
             texts = decode_many(plates)
             log(f"searching over HTTP: {clients} clients, {seconds:g} s")
-            http_rate, http_lat = http_searches(url, agency, texts, clients, seconds)
+            http_rate, http_lat = http_searches(url, agencies, texts, clients, seconds)
+            log(f"the bare route: {clients} clients, {seconds:g} s")
+            bare_proc, bare_url = start_bare()
+            try:
+                bare_rate, bare_lat = http_searches(bare_url, [""] * clients, texts, clients, seconds, "/bare")
+            finally:
+                os.kill(bare_proc.pid, signal.SIGTERM)
+                bare_proc.wait(30)
             log("the same query on the file")
             file_rate, file_lat = direct_queries(path, plates, min(seconds, 5.0))
             log("ingest over HTTP")
@@ -209,6 +269,9 @@ def main() -> None:
             proc.wait(30)
     extra = {"store_reads": stored, "clients": clients}
     emit("service.search_per_s", http_rate, "searches/s", baseline=file_rate, **extra)
+    emit("service.search_per_s_vs_bare_route", http_rate, "searches/s", baseline=bare_rate, **extra)
+    emit("service.bare_route_p50_ms", float(np.percentile(bare_lat, 50)) * 1e3, "ms",
+         baseline=float(np.percentile(http_lat, 50)) * 1e3, **extra)
     emit("service.search_p50_ms", float(np.percentile(http_lat, 50)) * 1e3, "ms",
          baseline=float(np.percentile(file_lat, 50)) * 1e3, **extra)
     emit("service.search_p99_ms", float(np.percentile(http_lat, 99)) * 1e3, "ms",

@@ -83,6 +83,7 @@ class IngestAck:
     first_id: int  # reads got row ids first_id .. first_id + count - 1
     count: int
     duplicate: bool  # the batch id was seen before: nothing new stored
+    received_s: int = 0  # the server clock when the batch was first stored
 
 
 @dataclass(frozen=True)

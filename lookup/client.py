@@ -55,8 +55,8 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
     for key in ("make", "colour", "body", "start_s", "end_s"):
         if key in query:
             query[key] = int(query[key])
-    body = {"request_id": request.request_id, "user": request.user, "time_s": int(request.time_s),
-            "reason": request.reason, "search_type": request.search_type, "query": query,
+    # no time_s: the service assigns the time of a search from its clock
+    body = {"request_id": request.request_id, "user": request.user, "reason": request.reason, "search_type": request.search_type, "query": query,
             "offense_type": request.offense_type, "case_number": request.case_number,
             "on_behalf_of": request.on_behalf_of}
     return {k: v for k, v in body.items() if v is not None}
@@ -128,8 +128,8 @@ class LookupClient:
     def remove_hotlist(self, entry_id: int) -> None:
         self._call("DELETE", f"/v1/hotlist/{int(entry_id)}")
 
-    def check_hotlist(self, since_s: int, now_s: int | None = None, user: str = "hotlist") -> list[dict]:
-        body = {"since_s": since_s, "user": user, **({} if now_s is None else {"now_s": now_s})}
+    def check_hotlist(self, since_s: int, user: str = "hotlist") -> list[dict]:
+        body = {"since_s": since_s, "user": user}
         return self._call("POST", "/v1/hotlist/check", json=body).json()
 
     def sharing(self) -> dict:
@@ -213,8 +213,17 @@ class LookupClient:
         return self._call("PUT", f"/v1/admin/orgs/{org}/sharing", retry=True, json={
             "shares": list(shares), "state_share": state_share, "national_lookup": national_lookup}).json()
 
-    def purge(self, now_s: int) -> int:
-        return self._call("POST", "/v1/admin/purge", retry=True, json={"now_s": int(now_s)}).json()["deleted"]
+    def purge(self) -> int:
+        """Apply retention at the server clock."""
+        return self._call("POST", "/v1/admin/purge", retry=True, json={}).json()["deleted"]
+
+    def set_clock(self, now_s: int | None) -> dict:
+        """Set the simulated clock (None: back to the wall clock); returns {now_s, mode}."""
+        return self._call("PUT", "/v1/admin/clock", retry=True,
+                          json={"now_s": None if now_s is None else int(now_s)}).json()
+
+    def clock(self) -> dict:
+        return self._call("GET", "/v1/admin/clock", retry=True).json()
 
     def stats(self) -> dict:
         return self._call("GET", "/v1/admin/stats", retry=True).json()

@@ -14,9 +14,11 @@ something exists. A denied search is not an exception: it is a ``SearchOutcome``
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import secrets
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,11 @@ from lookup.sqlite_store import Database, SqliteAuditLog, SqliteRateCounter, Sql
 from sim.records import Reads
 
 NO_PACK = PolicyPack("no-policy", "no policy pack has been set: every search is denied", ())
+MAX_CLOCK_S = 100 * 365 * 86_400  # as lookup.api.schemas.MAX_TIME_S
+# A read may be stamped this far ahead of the server clock (camera clocks drift, and a
+# simulation driver moves the clock at its searches and daily purges, not at every batch);
+# later is refused, so that no camera key can park reads beyond retention. Assumption.
+MAX_READ_LEAD_S = 7 * 86_400
 
 
 _REGISTRY = """
@@ -70,6 +77,8 @@ CREATE TABLE IF NOT EXISTS policies (name TEXT PRIMARY KEY, document TEXT NOT NU
 CREATE TABLE IF NOT EXISTS hotlists (
     id INTEGER PRIMARY KEY, org TEXT NOT NULL, plate TEXT NOT NULL, reason TEXT NOT NULL,
     case_number TEXT, offense_type TEXT, label TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batch_receipts (
+    owner INTEGER NOT NULL, batch_id TEXT NOT NULL, received_s INTEGER NOT NULL, PRIMARY KEY (owner, batch_id));
 """
 
 
@@ -81,7 +90,11 @@ class PersistentService:
     """Registry, keys, sharing, policies, reads and audit in one SQLite file."""
 
     def __init__(self, path: str | Path, admin_key: str | None = None, synchronous: str = "NORMAL",
-                 approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None):
+                 approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None,
+                 policy: PolicyPack | None = None):
+        # ``policy``: a pack that decides instead of the stored one (``alprsim serve
+        # --policy-file``: a Cedar or Rego file, lookup.policy_external)
+        self._fixed_pack = policy
         self.db = Database(path, synchronous)
         with self.db.transaction() as conn:
             for statement in filter(str.strip, _REGISTRY.split(";")):
@@ -96,6 +109,8 @@ class PersistentService:
         self.audit = SqliteAuditLog(self.db)
         self.rates = SqliteRateCounter(self.db)
         self.approvals = approvals
+        clock = self.db.meta("sim_clock_s")
+        self._sim_clock_s: int | None = None if clock is None else int(clock)
         self._admin_hash = self.db.meta("admin_key_hash")
         self._load_keys()
         self._rebuild()
@@ -129,13 +144,15 @@ class PersistentService:
                              frozenset(o for o in camera_owners if sharing.get(o, SharingSettings()).state_share),
                              frozenset(o for o in orgs if sharing.get(o, SharingSettings()).national_lookup))
         previous = getattr(self, "_documents", {})
-        pack = self._parse_pack(documents.get("pack"), previous)
+        pack = self._fixed_pack or self._parse_pack(documents.get("pack"), previous)
         own = {name[4:]: self._parse_policy(name[4:], doc, previous) for name, doc in documents.items()
                if name.startswith("own:")}
         self._sharing, self._documents, self._pack, self._own = sharing, documents, pack, own
         self.core = LookupService(self.store, tuple(owners_by_index), {r.org.slug: r.devices for r in records},
                                   graph, pack, {o: p for o, p in own.items() if o in orgs}, self.audit)
         self.core.rates = self.rates  # persistent counts (LookupService makes an in-memory one)
+        self.rates.horizon_s = max((r.limit.rate.per_s for p in (*pack.layers, *own.values()) for r in p.rules
+                                    if r.limit is not None and r.limit.rate is not None), default=0.0)
 
     @staticmethod
     def _org_record(row: tuple) -> OrgRecord:
@@ -162,13 +179,32 @@ class PersistentService:
         return DEFAULT_START if text is None else datetime.fromisoformat(text)
 
     def clock_s(self) -> int:
-        """The service's simulation clock: the latest read or search time it has seen."""
-        value = self.db.meta("clock_s")
-        return 0 if value is None else int(value)
+        """The server's clock in seconds since the scenario start: the simulated clock the
+        admin set (``set_clock``), else wall-clock time since ``start``. Client-stated
+        times never move it."""
+        if self._sim_clock_s is not None:
+            return self._sim_clock_s
+        return int(min(MAX_CLOCK_S, max(0.0, time.time() - self.start.timestamp())))
 
-    def _advance_clock(self, time_s: int) -> None:
-        if time_s > self.clock_s():
-            self.db.set_meta("clock_s", str(int(time_s)))
+    def clock_mode(self) -> str:
+        return "wall" if self._sim_clock_s is None else "simulated"
+
+    def clock(self, who: Principal) -> tuple[int, str]:
+        """(now_s, mode) for the admin and auditors."""
+        self._require(who, "admin", "auditor")
+        return self.clock_s(), self.clock_mode()
+
+    def set_clock(self, who: Principal, now_s: int | None) -> int:
+        """Set the simulated clock (admin; simulation runs), or go back to the wall clock
+        with None. Purged reads stay purged whatever time is set."""
+        self._require(who, "admin")
+        with self.db.transaction() as conn:
+            if now_s is None:
+                conn.execute("DELETE FROM meta WHERE key = 'sim_clock_s'")
+            else:
+                self.db.set_meta("sim_clock_s", str(int(now_s)))
+            self._sim_clock_s = None if now_s is None else int(now_s)
+        return self.clock_s()
 
     # -- authentication ---------------------------------------------------------------
     def authenticate(self, secret: str) -> Principal | None:
@@ -293,28 +329,33 @@ class PersistentService:
         document = self._documents.get(f"own:{owner}")
         return None if document is None else json.loads(document)
 
-    def purge(self, who: Principal, now_s: int) -> int:
-        """Apply every owner's retention at ``now_s`` (the simulator does it once a day)."""
+    def purge(self, who: Principal) -> int:
+        """Apply every owner's retention at the server clock (the simulator does it daily)."""
         self._require(who, "admin")
-        return self.store.purge(now_s)
+        now_s = self.clock_s()
+        with self.db.transaction():
+            self.rates.prune(now_s)
+            return self.store.purge(now_s)
 
     def stats(self, who: Principal) -> dict[str, int]:
         self._require(who, "admin", "auditor")
         return {"reads_stored": self.store.count(), "reads_appended": len(self.store),
-                "audit_rows": len(self.audit), "organizations": len(self._orgs), "clock_s": self.clock_s()}
+                "audit_rows": len(self.audit), "organizations": len(self._orgs), "clock_s": self.clock_s(),
+                "rate_rows": self.rates.stored_rows()}
 
     # -- sharing ------------------------------------------------------------------------
-    def sharing(self, who: Principal, org: str | None = None) -> SharingSettings:
-        target = self._sharing_target(who, org)
+    def sharing(self, who: Principal, org: str | None = None, admin_route: bool = False) -> SharingSettings:
+        target = self._sharing_target(who, org, admin_route)
         return self._sharing.get(target, SharingSettings())
 
-    def set_sharing(self, who: Principal, settings: SharingSettings, org: str | None = None) -> SharingSettings:
+    def set_sharing(self, who: Principal, settings: SharingSettings, org: str | None = None,
+                    admin_route: bool = False) -> SharingSettings:
         """Replace an organization's sharing settings (its own, or any for the admin).
 
         Grants may name organizations that are not registered (they take effect if one
         is), so the answer never tells whether a slug exists.
         """
-        target = self._sharing_target(who, org)
+        target = self._sharing_target(who, org, admin_route)
         settings = SharingSettings(tuple(sorted(set(settings.shares) - {target})), settings.state_share,
                                    settings.national_lookup)
         with self.db.transaction() as conn:
@@ -324,9 +365,13 @@ class PersistentService:
             self._rebuild()
         return settings
 
-    def _sharing_target(self, who: Principal, org: str | None) -> str:
+    def _sharing_target(self, who: Principal, org: str | None, admin_route: bool = False) -> str:
+        if admin_route:
+            self._require(who, "admin")
         if who.role == "admin":
-            if org is None or org not in self._orgs:
+            if org is None:
+                raise Forbidden("the admin key has no organization: use /v1/admin/orgs/{slug}/sharing")
+            if org not in self._orgs:
                 raise NotFound(f"no organization {org!r}")
             return org
         self._require(who, "agency")
@@ -344,13 +389,26 @@ class PersistentService:
         record = self._orgs[who.org]
         if not record.owns_cameras:
             raise Forbidden(f"organization {who.org!r} is not registered as a camera owner")
+        now_s = self.clock_s()
+        if len(reads):
+            late = np.nonzero(reads.time_s > now_s + MAX_READ_LEAD_S)[0]
+            if len(late):
+                i = int(late[0])
+                raise Invalid(f"reads.time_s.{i}", f"read {i} is stamped {int(reads.time_s[i])} s, more than "
+                              f"{MAX_READ_LEAD_S} s after the server clock ({now_s} s)")
         owned = Reads(**{**reads.columns(), "owner": np.full(len(reads), record.index, np.int16)})
-        with self.db.transaction():
+        with self.db.transaction() as conn:
             first, count, duplicate = self.store.append(
                 owned, None if batch_id is None else (record.index, batch_id))
-            if len(reads) and not duplicate:
-                self._advance_clock(int(reads.time_s.max()))
-        return IngestAck(batch_id, first, count, duplicate)
+            if batch_id is not None:
+                if duplicate:
+                    found = conn.execute("SELECT received_s FROM batch_receipts WHERE owner = ? AND batch_id = ?",
+                                         (record.index, batch_id)).fetchone()
+                    now_s = now_s if found is None else int(found[0])
+                else:
+                    conn.execute("INSERT OR REPLACE INTO batch_receipts VALUES (?, ?, ?)",
+                                 (record.index, batch_id, now_s))
+        return IngestAck(batch_id, first, count, duplicate, now_s)
 
     # -- searches -----------------------------------------------------------------------
     def search(self, who: Principal, request: SearchRequest, max_reads: int = 100_000) -> ServedSearch:
@@ -360,11 +418,13 @@ class PersistentService:
         if request.org != who.org:
             raise Forbidden("a search is made by the key's own organization")
         with self.db.lock:
+            # the server's time, whatever the caller stated: it is the audit row's time, the
+            # retention and rate-limit "now", and the end of what the search may see
+            request = dataclasses.replace(request, time_s=self.clock_s())
             if self.audit.find_request(request.org, request.request_id) is not None:
                 raise Conflict(f"request_id {request.request_id!r} was already used by this organization")
             with self.db.transaction():
                 outcome = self.core.search(request, self.approvals(request))
-                self._advance_clock(request.time_s)
             shown = outcome.rows[:max_reads]
             table = self.store.table(shown, SHOWN_COLUMNS)
         delay = outcome.row_delay_s[:max_reads]
@@ -399,12 +459,12 @@ class PersistentService:
             if conn.execute("DELETE FROM hotlists WHERE id = ? AND org = ?", (entry_id, who.org)).rowcount == 0:
                 raise NotFound("no such entry in your hotlist")  # another org's entry looks the same
 
-    def check_hotlist(self, who: Principal, since_s: int, now_s: int | None = None, user: str = "hotlist",
+    def check_hotlist(self, who: Principal, since_s: int, user: str = "hotlist",
                       max_reads: int = 100_000) -> list[tuple[HotlistEntry, ServedSearch]]:
-        """Run each hotlist entry as a plate search over [since_s, now_s]: alerts are
+        """Run each hotlist entry as a plate search over [since_s, now]: alerts are
         searches, decided by the same policies and logged like any other."""
         entries = self.hotlist(who)
-        now_s = self.clock_s() if now_s is None else now_s
+        now_s = self.clock_s()
         out = []
         for entry in entries:
             request = SearchRequest(f"hotlist-{entry.id}-{self.new_request_id()}", who.org, user, now_s,

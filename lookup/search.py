@@ -92,6 +92,8 @@ class LookupService:
         # an owner's own policy (one, or several layers) applies after the pack's layers
         self._layers = {o: (*pack.layers, *_as_layers(self.own_policies.get(o))) for o in graph.owners}
         self._owner_index = {slug: i for i, slug in enumerate(owners)}
+        # a pack decided by a Cedar or Rego file brings its own evaluator (lookup.policy_external)
+        self._evaluate = getattr(pack, "evaluate_many", None) or evaluate_many
 
     def search(self, request: SearchRequest, approve: Approver = refuse_all) -> SearchOutcome:
         requester = self.graph.orgs.get(request.org)
@@ -100,7 +102,7 @@ class LookupService:
         reach = self.graph.reachable(request.org)
         context = Context(now_s=request.time_s, rates=self.rates, lookup_org=self._lookup_org)
         networks = [Network(self.graph.orgs[o], self._layers[o], via) for o, via in reach]
-        decisions = evaluate_many(request, requester, networks, context)
+        decisions = self._evaluate(request, requester, networks, context)
         granted: list[tuple[str, str, Decision, bool, float]] = []
         for (owner, via), d in zip(reach, decisions, strict=True):
             if d.effect == "allow":

@@ -16,6 +16,7 @@ crash a batch is either all there or not at all.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import sqlite3
 import threading
@@ -214,13 +215,43 @@ class SqliteAuditLog:
 
 
 class SqliteRateCounter(SlidingWindowCounter):
-    """``SlidingWindowCounter`` whose records are also written to the ``rates`` table."""
+    """``SlidingWindowCounter`` whose records are also written to the ``rates`` table.
+
+    ``horizon_s`` is the longest rate window of the policies in force (set by the
+    service): a record older than that can no longer count, so ``prune`` drops it from
+    the table and from memory (``record`` prunes now and then by itself).
+    """
+
+    PRUNE_EVERY = 5_000  # records between automatic prunes
 
     def __init__(self, db: Database):
         super().__init__()
         self.db = db
+        self.horizon_s = float("inf")
+        self._since_prune = 0
         self._reload()
         db.on_rollback(self._reload)
+
+    def prune(self, now_s: float) -> int:
+        """Forget records older than ``now_s - horizon_s``; returns the rows deleted."""
+        self._since_prune = 0
+        cutoff = float(now_s) - self.horizon_s
+        if cutoff == float("-inf"):
+            return 0
+        with self.db.transaction() as conn:
+            deleted = conn.execute("DELETE FROM rates WHERE time_s < ?", (cutoff,)).rowcount
+        for key in list(self._times):
+            times = self._times[key]
+            cut = bisect.bisect_left(times, cutoff)
+            if cut == len(times):
+                del self._times[key]
+            elif cut:
+                del times[:cut]
+        return deleted
+
+    def stored_rows(self) -> int:
+        with self.db.lock:
+            return int(self.db.conn.execute("SELECT count(*) FROM rates").fetchone()[0])
 
     def _reload(self) -> None:
         self._times.clear()
@@ -233,6 +264,9 @@ class SqliteRateCounter(SlidingWindowCounter):
         with self.db.transaction() as conn:
             conn.executemany("INSERT INTO rates (key, time_s) VALUES (?, ?)", [(k, float(time_s)) for k in keys])
             super().record(keys, time_s)
+        self._since_prune += len(keys)
+        if self._since_prune >= self.PRUNE_EVERY:
+            self.prune(time_s)
 
 
 __all__ = ["AuditDamaged", "Database", "SqliteAuditLog", "SqliteRateCounter", "SqliteReadStore"]

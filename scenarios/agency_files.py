@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agencies.interest import ChannelSpec, InterestSpec
+from agencies.reasons import REASON_MIX
 from agencies.registry import BAY_AREA_AGENCIES, Agency
 from lookup.requests import Organization
 
@@ -31,7 +32,8 @@ class AgencyModel(_Model):
     state: str = Field("CA", pattern=r"^[A-Z]{2}$")
     tags: list[str] = Field(default_factory=list, description="e.g. immigration, task_force")
     searches_per_30_days: float = Field(0.0, ge=0, le=10_000_000, description="own legitimate searches")
-    assist_share: float = Field(0.05, ge=0, le=1, description="of those, made for another in-state agency")
+    assist_share: float = Field(0.005, ge=0, le=1, description="of those, made for another in-state agency "
+                                "(assumption: with the reason writer, 0.3-0.4% of rows read as assists, FACTS.md)")
     source: str = Field("assumption", description="where the search volume comes from")
 
 
@@ -42,6 +44,21 @@ class ChannelModel(_Model):
 
 ChannelName = Literal["direct", "proxy_honest", "proxy_vague", "proxy_disguised", "task_force", "fusion_relay",
                       "multi_hop"]
+
+
+class ReasonMixModel(_Model):
+    """Each field overrides the share of ``agencies.reasons.ReasonMix`` (defaults and sources there)."""
+
+    missing_share: float | None = Field(None, ge=0, le=1)
+    vague_share: float | None = Field(None, ge=0, le=1)
+    case_only_share: float | None = Field(None, ge=0, le=1)
+    case_number_share: float | None = Field(None, ge=0, le=1)
+    offense_type_share: float | None = Field(None, ge=0, le=1)
+    assist_wording_share: float | None = Field(None, ge=0, le=1)
+    typo_rate: float | None = Field(None, ge=0, le=1)
+    upper_case_share: float | None = Field(None, ge=0, le=1)
+    innocent_share: float | None = Field(None, ge=0, le=1)
+    adversarial_share: float | None = Field(None, ge=0, le=1)
 
 
 class AgenciesModel(_Model):
@@ -63,7 +80,7 @@ class AgenciesModel(_Model):
     local_window_days: list[float] | None = None
     hotlist_vehicle_share: float = Field(0.007, ge=0, le=1)
     hotlist_follow_up_share: float = Field(0.005, ge=0, le=1)
-    local_case_number_share: float = Field(0.75, ge=0, le=1)
+    reason_mix: ReasonMixModel | None = Field(None, description="how officers write reasons (shares, 0 to 1)")
     declare_own_share: float = Field(0.8, ge=0, le=1)
     gunshots_per_day: dict[str, float] = Field(default_factory=dict, description="owner -> gunshots a day")
     sensors_per_km2: float = Field(6.0, gt=0, le=1000)
@@ -79,7 +96,9 @@ def interest_from(model: AgenciesModel | None) -> InterestSpec:
         return base
     changes: dict = {k: getattr(model, k) for k in (
         "follow_ups", "follow_up_interval_days", "window_days", "local_scale", "hotlist_vehicle_share",
-        "hotlist_follow_up_share", "local_case_number_share", "declare_own_share")}
+        "hotlist_follow_up_share", "declare_own_share")}
+    if model.reason_mix is not None:
+        changes["reason_mix"] = dataclasses.replace(REASON_MIX, **model.reason_mix.model_dump(exclude_none=True))
     if model.targets_per_30_days is not None:
         changes["targets_per_30_days"] = dict(model.targets_per_30_days)
     if model.federal_channels is not None:

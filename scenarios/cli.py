@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
+from scenarios.cli_conform import register as register_conform
 from scenarios.cli_demo import register as register_demo
 from scenarios.cli_errors import user_error
 from scenarios.cli_forensics import register as register_forensics
@@ -47,6 +48,7 @@ register_forensics(app)
 register_serve(app)
 register_cameras(app)
 register_demo(app)
+register_conform(app)
 console = Console(stderr=True)
 MAX_DAYS = 366  # as the scenario file's days field (scenarios.files)
 
@@ -66,6 +68,8 @@ def run(
     policy: str | None = typer.Option(None, "--policy", help="policy pack or file (default: the scenario's)"),
     service: str | None = typer.Option(None, "--service", help="run against a lookup service at this URL "
                                        "(admin key from ALPRSIM_ADMIN_KEY)"),
+    policy_file: str | None = typer.Option(None, "--policy-file", help="a Cedar (.cedar) or Rego (.rego) policy "
+                                           "deciding instead of the pack's layers (docs/policies.md)"),
     camera_mode: str = typer.Option("fast", "--camera-mode", help="fast (calibrated misread model) or image "
                                     "(render and read every pass with OpenCV: small scenarios only)"),
     replications: int = typer.Option(1, "--replications", help="seeds to run (seed, seed+1, ...): every figure "
@@ -107,12 +111,14 @@ def run(
                 progress.update(task, completed=now_s + warmup_s, day=now_s / DAY_S, reads=reads)
 
             timings = {"build": t_build}
-            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
+            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service,
+                                 policy_file=policy_file)
             reports = [outcome.report]
             for k in range(1, replications):
                 progress.update(task, completed=0)
                 other = build_world(dataclasses.replace(spec, seed=spec.seed + k))
-                reports.append(run_policy(other, chosen, on_batch=on_batch, service_url=service).report)
+                reports.append(run_policy(other, chosen, on_batch=on_batch, service_url=service,
+                                          policy_file=policy_file).report)
         t_run = time.perf_counter() - t0 - t_build
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report

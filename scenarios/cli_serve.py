@@ -20,6 +20,7 @@ from lookup.access import Principal, keyed_approvals, new_secret, refuse_approva
 from lookup.api import Limits, create_app
 from lookup.persistent import PersistentService
 from lookup.policy import PolicyError
+from lookup.policy_external import load_policy_file
 from lookup.requests import Organization
 from lookup.sqlite_store import SYNCHRONOUS
 from scenarios.cli_errors import user_error
@@ -73,6 +74,12 @@ def register(app: typer.Typer) -> None:
         approval_seed: int | None = typer.Option(
             None, "--approval-seed", help="owners grant approvals as a simulated run with this seed does "
             "(default: approvals are refused)"),
+        key_rate: float = typer.Option(Limits.key_requests_per_s, "--key-rate", min=0,
+                                       help="requests per second per key (token bucket; 0: no throttle)"),
+        key_burst: int = typer.Option(Limits.key_burst, "--key-burst", min=1, help="burst allowed per key"),
+        policy_file: Path | None = typer.Option(
+            None, "--policy-file", help="a Cedar (.cedar) or Rego (.rego) policy that decides every search instead "
+            "of the stored pack (docs/policies.md)"),
         log_level: str = typer.Option("warning", "--log-level"),
     ) -> None:
         """Run the lookup service over HTTP (OpenAPI at /docs and /openapi.json)."""
@@ -97,17 +104,21 @@ def register(app: typer.Typer) -> None:
             key = new_secret()
             typer.echo(f"ALPRSIM_ADMIN_KEY={key}")
             typer.echo("(the admin key: shown this once, stored only as a hash)", err=True)
-        limits = Limits(max_batch_reads=max_batch_reads)
+        limits = Limits(max_batch_reads=max_batch_reads, key_requests_per_s=key_rate, key_burst=key_burst)
         try:
             approvals = refuse_approvals if approval_seed is None else keyed_approvals(approval_seed)
+            external = load_policy_file(policy_file) if policy_file is not None else None
             app_ = create_app(db, key, synchronous=synchronous, limits=limits, approvals=approvals,
-                              start=scenario_start(spec) if spec else None)
+                              start=scenario_start(spec) if spec else None, policy=external)
             if spec is not None:
                 added = provision_owners(app_.state.service, spec)
                 if added:
                     err(f"registered owners: {', '.join(added)}", err=True)
         except (ValueError, PolicyError, sqlite3.Error) as exc:
             raise user_error(exc) from None
+        if policy_file is not None:
+            err(f"every search is decided by {policy_file} (the stored pack and owners' policies are not used)",
+                err=True)
         err(f"serving {db} on http://{host}:{port}", err=True)
         sys.stdout.flush()
         uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False)

@@ -28,6 +28,7 @@ from lookup.access import keyed_approvals
 from lookup.audit import AuditLog
 from lookup.client import ApiError
 from lookup.policy import PolicyError, PolicyPack
+from lookup.policy_external import load_policy_file
 from lookup.requests import Organization
 from lookup.search import LookupService
 from lookup.store import ReadStore
@@ -133,9 +134,11 @@ def simulate(world: World, on_batch: Callable[[int, int], None] | None = None) -
     return Traffic(records, store)
 
 
-def play(world: World, traffic: Traffic, planned: Planned, policy: str) -> AgencyRecords:
-    """The agencies' searches under ``policy``, on the finished store (same plans every time)."""
-    pack = load_policy(policy, world.spec)
+def play(world: World, traffic: Traffic, planned: Planned, policy: str,
+         pack: PolicyPack | None = None) -> AgencyRecords:
+    """The agencies' searches under ``policy`` (or ``pack``, when given: a Cedar or Rego
+    file's decisions), on the finished store (the same plans every time)."""
+    pack = pack or load_policy(policy, world.spec)
     spec = world.spec
     try:
         graph = sharing_for(planned.registry, world.owners, overrides=spec.extra.get("sharing"))
@@ -157,8 +160,11 @@ def _player(world: World, planned: Planned, service, store) -> AgencyPlayer:
 
 def run_policy(world: World, policy: str | None, planned: Planned | None = None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
-               service_url: str | None = None, traffic: Traffic | None = None) -> Outcome:
+               service_url: str | None = None, traffic: Traffic | None = None,
+               policy_file: str | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it.
+
+    ``policy_file``: a Cedar or Rego file that decides instead of the pack's layers.
 
     With ``service_url``, the reads and searches go over HTTP to a running service (ours
     from ``alprsim serve``, or a tester's) provisioned with the scenario; the metrics
@@ -167,7 +173,14 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
     if policy is None:
         traffic = traffic or simulate(world, on_batch)
         return Outcome(world, traffic.records, None, ground_truth(world), build_report(world, traffic.records, timings))
-    load_policy(policy, world.spec)  # fail early, before any simulation
+    pack = load_policy(policy, world.spec)  # fail early, before any simulation
+    if policy_file:
+        if service_url:
+            raise ScenarioError("--policy-file: a service enforces its own policy (alprsim serve --policy-file)")
+        try:
+            pack = load_policy_file(policy_file, base=pack)
+        except PolicyError as exc:
+            raise ScenarioError(f"--policy-file: {exc}") from None
     clock = _Stopwatch(timings)
     planned = planned or plan_searches(world)
     clock.lap("plan")
@@ -175,7 +188,7 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
         return _run_at_service(world, policy, planned, service_url, on_batch, timings)
     traffic = traffic or simulate(world, on_batch)
     clock.lap("traffic")
-    agencies = play(world, traffic, planned, policy)
+    agencies = play(world, traffic, planned, policy, pack)
     clock.lap("agencies")
     outcome = _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)
     clock.lap("measure")

@@ -6,7 +6,9 @@ pack with its layers inlined, owners' own policies, sharing) and returns a
 ``ServiceSession`` whose ``store`` takes the run's read batches (``append``, ``purge``,
 like ``lookup.store.ReadStore``) and POSTs them with each owner's camera key, and whose
 ``lookup`` answers ``search(request)`` like ``lookup.search.LookupService`` by POSTing the
-declared request with the requesting organization's key. Returned row ids are mapped
+declared request with the requesting organization's key. The service takes no time from
+a client: the run drives its simulated clock (``PUT /v1/admin/clock``) to each search's
+and each purge's time. Returned row ids are mapped
 back to the run's own read indices, so metrics compare ground truth with what the service
 answered. Owner approvals are the service's to decide (ours refuses them by default).
 """
@@ -63,6 +65,20 @@ def _inline(path: Path) -> dict[str, Any]:
     return {**{k: v for k, v in pack.items() if k != "layers"}, "layers": layers}
 
 
+class SimulatedClock:
+    """The service's simulated clock, moved by the run (the service never takes a
+    client-stated time): before each search to its time, before each purge."""
+
+    def __init__(self, admin: LookupClient):
+        self.admin = admin
+        self.now_s: int | None = None
+
+    def set(self, now_s: int) -> None:
+        if now_s != self.now_s:
+            self.admin.set_clock(int(now_s))
+            self.now_s = int(now_s)
+
+
 class RemoteReadStore:
     """The run's read store, at the service: each batch split by owner and POSTed with
     that owner's camera key. Keeps the map from service row ids to the run's indices, and
@@ -76,6 +92,7 @@ class RemoteReadStore:
         self.local = ReadStore(retention_days)
         self.batch_reads = batch_reads
         self.run_tag = run_tag
+        self.clock = SimulatedClock(admin)
         self._remote: list[np.ndarray] = []
         self._local: list[np.ndarray] = []
         self._index: tuple[np.ndarray, np.ndarray] | None = None
@@ -101,7 +118,8 @@ class RemoteReadStore:
 
     def purge(self, now_s: int) -> int:
         self.local.purge(now_s)
-        return self.admin.purge(int(now_s))
+        self.clock.set(now_s)
+        return self.admin.purge()
 
     def reserve(self, rows: int) -> None:
         self.local.reserve(rows)
@@ -157,6 +175,7 @@ class RemoteLookup:
     def search(self, request: SearchRequest, approve: Approver | None = None) -> SearchOutcome:
         """``approve`` is ignored: the service decides approvals itself (``alprsim serve
         --approval-seed SEED`` draws them as the in-process run with that seed does)."""
+        self.store.clock.set(request.time_s)
         answer = self.clients[request.org].search(request)
         body = answer.body
         networks = tuple(NetworkOutcome(n["owner"], n["via"], _decision(n, n["delay_s"]), n["searched"],
@@ -233,6 +252,8 @@ def connect_world(world: World, url: str, admin_key: str | None = None, orgs: It
         keys[slug]["camera"] = admin.create_key(slug, "camera", "simulator cameras")["key"]
         cameras.append(LookupClient(url, keys[slug]["camera"], timeout_s))
     store = RemoteReadStore(admin, cameras, world.retention_days, run_tag=run_tag or uuid.uuid4().hex[:12])
+    # the run's clock starts with its warm-up, before the scenario's time 0
+    store.clock.set(-int(np.ceil(world.spec.warmup_days)) * 86_400)
     return ServiceSession(url, admin, clients, store, RemoteLookup(clients, store), keys)
 
 

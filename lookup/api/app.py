@@ -10,11 +10,14 @@ refusals to status codes (403, 404, 409, 422) with messages that name the field.
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -31,7 +34,7 @@ from lookup.access import (
     refuse_approvals,
 )
 from lookup.persistent import PersistentService
-from lookup.policy import PolicyError
+from lookup.policy import PolicyError, PolicyPack
 from lookup.sqlite_store import AuditDamaged
 
 DESCRIPTION = """The shared plate-lookup service of alprsim: batch ingest of camera reads,
@@ -45,6 +48,33 @@ class Limits:
     max_body_bytes: int = 16 * 2**20
     max_batch_reads: int = 50_000
     max_search_reads: int = 100_000
+    # per-key throttle (real seconds, not simulated): a token bucket per key; 0 turns it off.
+    # Assumption: well above one agency's interactive use, well below what a script can send.
+    key_requests_per_s: float = 200.0
+    key_burst: int = 400
+    worker_threads: int = 1  # threads running routes (see create_app's lifespan)
+
+
+class KeyThrottle:
+    """A token bucket per key: ``take(key_id)`` is 0 if the request may go, else the
+    seconds until it may (for Retry-After). Besides policies' rate limits, which count
+    searches in simulated time, this bounds what one key can make the service do."""
+
+    def __init__(self, per_s: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.per_s, self.burst, self.clock = float(per_s), float(burst), clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key_id: str) -> float:
+        if self.per_s <= 0:
+            return 0.0
+        now = self.clock()
+        tokens, then = self._buckets.get(key_id, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.per_s)
+        if tokens < 1.0:
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / self.per_s
+        self._buckets[key_id] = (tokens - 1.0, now)
+        return 0.0
 
 
 def body_problem(content_type: bytes | None, body: bytes) -> tuple[int, object] | None:
@@ -116,8 +146,8 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def bearer_auth(service: PersistentService) -> Callable[..., Principal]:
-    """A dependency: the caller of a valid, unrevoked key, or 401."""
+def bearer_auth(service: PersistentService, throttle: KeyThrottle | None = None) -> Callable[..., Principal]:
+    """A dependency: the caller of a valid, unrevoked key, or 401; 429 past the key's throttle."""
     scheme = HTTPBearer(auto_error=False, description="an API key: Authorization: Bearer <key>")
 
     async def principal(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> Principal:
@@ -128,6 +158,12 @@ def bearer_auth(service: PersistentService) -> Callable[..., Principal]:
         who = service.authenticate(credentials.credentials)
         if who is None:
             raise HTTPException(401, "unknown or revoked key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if throttle is not None and who.role != "admin":
+            wait_s = throttle.take(who.key_id)
+            if wait_s > 0:
+                raise HTTPException(429, f"too many requests for this key: at most {throttle.per_s:g} per second "
+                                         f"(bursts of {throttle.burst:g})",
+                                    headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
         return who
 
     return principal
@@ -173,23 +209,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str = "NORMAL",
-               approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None, limits: Limits = Limits()
-               ) -> FastAPI:
+               approvals: ApprovalPolicy = refuse_approvals, start: datetime | None = None, limits: Limits = Limits(),
+               policy: PolicyPack | None = None) -> FastAPI:
     """The service over the SQLite file ``db_path`` (created if absent).
 
     ``admin_key`` sets the admin key (kept as a hash); None keeps the one stored at the
     first start. ``approvals`` answers owner-approval requirements per request (default:
     refused; ``lookup.access.keyed_approvals(seed)`` draws them as the simulator does).
     ``start`` is the wall-clock instant of simulated time 0, for the CSV exports.
+    ``policy`` decides instead of the stored pack (a Cedar or Rego file's ``ExternalPack``).
     """
     from lookup.api.routes import data_routes
     from lookup.api.routes_admin import admin_routes
     from lookup.api.routes_audit import audit_routes
 
-    service = PersistentService(db_path, admin_key, synchronous, approvals, start)
+    service = PersistentService(db_path, admin_key, synchronous, approvals, start, policy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Routes run in worker threads, but the database lock serialises searches and
+        # batches anyway: more threads only fight for the GIL (each SQLite call gives it up
+        # and waits to get it back), which made 4 clients ~50x slower than 1 here.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limits.worker_threads
         yield
         service.close()
 
@@ -198,7 +239,7 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     app.state.limits = limits
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     install_error_handlers(app)
-    auth = bearer_auth(service)
+    auth = bearer_auth(service, KeyThrottle(limits.key_requests_per_s, limits.key_burst))
 
     @app.get("/healthz", tags=["health"], summary="liveness (no key needed)")
     def healthz() -> dict[str, str]:
@@ -210,4 +251,4 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     return app
 
 
-__all__ = ["BodyLimit", "Limits", "bearer_auth", "body_problem", "create_app"]
+__all__ = ["BodyLimit", "KeyThrottle", "Limits", "bearer_auth", "body_problem", "create_app"]

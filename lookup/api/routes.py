@@ -120,7 +120,7 @@ def batch_reads(body: BatchIn, max_reads: int) -> Reads:
 
     return Reads.from_columns({
         "time_s": np.asarray(cols.time_s, dtype=np.int64), "camera": np.asarray(cols.camera, dtype=np.int64),
-        "owner": np.zeros(n), "plate": encode_many([normalise(p) for p in cols.plate]) if n else np.zeros(0),
+        "owner": np.zeros(n), "plate": encode_many(cols.plates) if n else np.zeros(0),
         "plate_state": column(cols.plate_state, 0), "confidence": column(cols.confidence, 1.0),
         "make": column(cols.make, 0), "colour": column(cols.colour, 0), "body": column(cols.body, 0),
         "vehicle": np.full(n, -1)})
@@ -134,7 +134,8 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
                  summary="store a batch of your own cameras' reads (all or nothing)")
     def ingest(body: BatchIn, who: Principal = Depends(auth)) -> Response:
         ack = service.ingest(who, batch_reads(body, limits.max_batch_reads), body.batch_id)
-        out = BatchOut(batch_id=ack.batch_id, first_id=ack.first_id, count=ack.count, duplicate=ack.duplicate)
+        out = BatchOut(batch_id=ack.batch_id, first_id=ack.first_id, count=ack.count, duplicate=ack.duplicate,
+                       received_s=ack.received_s)
         return json_response(out, 200 if ack.duplicate else 201)
 
     @router.post("/searches", tags=["searches"], response_model=SearchOut, responses=SEARCH_ERRORS,
@@ -143,7 +144,7 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
         q = body.query
         request = SearchRequest(
             request_id=body.request_id or service.new_request_id(), org=who.org or "", user=body.user,
-            time_s=service.clock_s() if body.time_s is None else body.time_s, reason=body.reason,
+            time_s=0, reason=body.reason,  # the service sets the time from its clock
             search_type=body.search_type, offense_type=body.offense_type, case_number=body.case_number,
             on_behalf_of=body.on_behalf_of,
             query=ReadQuery(plate=q.plate, plate_pattern=q.plate_pattern, make=q.make, colour=q.colour,
@@ -173,7 +174,7 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
     @router.post("/hotlist/check", tags=["hotlists"], response_model=list[HotlistAlertOut], responses=ERRORS,
                  summary="search each hotlist plate over [since_s, now_s]: alerts are logged searches")
     def check_hotlist(body: HotlistCheckIn, who: Principal = Depends(auth)) -> Response:
-        found = service.check_hotlist(who, body.since_s, body.now_s, body.user, limits.max_search_reads)
+        found = service.check_hotlist(who, body.since_s, body.user, limits.max_search_reads)
         alerts = [HotlistAlertOut(entry=_hotlist_out(entry), search=search_out(served)[1])
                   for entry, served in found]
         return Response(TypeAdapter(list[HotlistAlertOut]).dump_json(alerts), media_type="application/json")

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from lookup.access import Invalid, KeyRecord, OrgRecord, Principal, SharingSettings
 from lookup.api.routes import ERRORS
 from lookup.api.schemas import (
+    ClockIn,
+    ClockOut,
     ErrorOut,
     KeyCreatedOut,
     KeyIn,
@@ -79,13 +81,13 @@ def admin_routes(service: PersistentService, auth: Callable[..., Principal]) -> 
     @router.get("/orgs/{slug}/sharing", response_model=SharingOut, responses=NOT_FOUND,
                 summary="an organization's sharing settings")
     def sharing(slug: str = SlugPath, who: Principal = Depends(auth)) -> SharingOut:
-        return _sharing_out(service.sharing(who, slug))
+        return _sharing_out(service.sharing(who, slug, admin_route=True))
 
     @router.put("/orgs/{slug}/sharing", response_model=SharingOut, responses=NOT_FOUND,
                 summary="replace an organization's sharing settings")
     def set_sharing(body: SharingIn, slug: str = SlugPath, who: Principal = Depends(auth)) -> SharingOut:
         settings = SharingSettings(tuple(body.shares), body.state_share, body.national_lookup)
-        return _sharing_out(service.set_sharing(who, settings, slug))
+        return _sharing_out(service.set_sharing(who, settings, slug, admin_route=True))
 
     @router.get("/orgs/{slug}/policy", response_model=PolicyOut, responses=NOT_FOUND,
                 summary="an owner's own policy (null if none)")
@@ -133,9 +135,19 @@ def admin_routes(service: PersistentService, auth: Callable[..., Principal]) -> 
         return PackOut(name=parsed.name, layers=[p.name for p in parsed.layers], document=document)
 
     @router.post("/purge", response_model=PurgeOut, responses=ERRORS,
-                 summary="apply every owner's retention at now_s")
+                 summary="apply every owner's retention at the server clock")
     def purge(body: PurgeIn, who: Principal = Depends(auth)) -> PurgeOut:
-        return PurgeOut(deleted=service.purge(who, body.now_s))
+        return PurgeOut(deleted=service.purge(who))
+
+    @router.get("/clock", response_model=ClockOut, responses=ERRORS, summary="the server clock")
+    def clock(who: Principal = Depends(auth)) -> ClockOut:
+        now_s, mode = service.clock(who)
+        return ClockOut(now_s=now_s, mode=mode)
+
+    @router.put("/clock", response_model=ClockOut, responses=ERRORS,
+                summary="set the simulated clock (simulation runs); null: back to the wall clock")
+    def set_clock(body: ClockIn, who: Principal = Depends(auth)) -> ClockOut:
+        return ClockOut(now_s=service.set_clock(who, body.now_s), mode=service.clock_mode())
 
     @router.get("/stats", response_model=StatsOut, responses=ERRORS, summary="counts (admin and auditors)")
     def stats(who: Principal = Depends(auth)) -> StatsOut:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from lookup.requests import ORG_KINDS, SEARCH_TYPES
 from lookup.store import PatternError, parse_pattern
-from sim.plates import PlateError, encode, normalise
+from sim.plates import PlateError, encode
 
 MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
 TimeS = Annotated[int, Field(ge=-MAX_TIME_S, le=MAX_TIME_S, description="seconds since the scenario start (negative in a run's warm-up)")]
@@ -27,6 +27,20 @@ PlateText = Annotated[str, Field(pattern=r"^[A-Za-z0-9 .-]{1,16}$")]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+CLIENT_TIME = ("the service assigns the time from its own clock: a client-stated {field} is refused "
+               "(for a simulation run, the admin sets the clock with PUT /v1/admin/clock)")
+
+
+def _no_client_time(field: str):
+    """A validator refusing any value: the field exists only to answer it with a clear 422."""
+    def check(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError(CLIENT_TIME.format(field=field))
+        return None
+
+    return field_validator(field)(classmethod(check))
 
 
 def _check_plate(value: str | None) -> str | None:
@@ -45,8 +59,19 @@ class ErrorOut(BaseModel):
 # --- reads -------------------------------------------------------------------------------
 
 
+_DROP = str.maketrans("", "", " .-")
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """``sim.plates.normalise`` of many plate texts in one pass (the pattern above lets
+    only ASCII letters, digits, spaces, dots and dashes through, so no text holds a newline)."""
+    return "\n".join(texts).upper().translate(_DROP).split("\n") if texts else []
+
+
 class ReadColumnsIn(Strict):
     """One batch of reads, column by column (every list equally long)."""
+
+    _plates: list[str] = PrivateAttr(default_factory=list)  # normalised, set by the check below
 
     time_s: list[TimeS]
     camera: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(description="device number")
@@ -64,10 +89,17 @@ class ReadColumnsIn(Strict):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 raise ValueError(f"reads.{name} has {len(values)} values but reads.time_s has {n}")
-        for i, text in enumerate(self.plate):
-            if not 1 <= len(normalise(text)) <= 8:
-                raise ValueError(f"reads.plate[{i}]: {text!r} must have 1 to 8 letters or digits")
+        plates = normalise_many(self.plate)
+        for i, length in enumerate(map(len, plates)):
+            if not 1 <= length <= 8:
+                raise ValueError(f"reads.plate[{i}]: {self.plate[i]!r} must have 1 to 8 letters or digits")
+        self._plates = plates
         return self
+
+    @property
+    def plates(self) -> list[str]:
+        """The plates, normalised."""
+        return self._plates
 
 
 class BatchIn(Strict):
@@ -81,6 +113,7 @@ class BatchOut(BaseModel):
     first_id: int = Field(description="the batch's reads got ids first_id .. first_id + count - 1, in order")
     count: int
     duplicate: bool
+    received_s: int = Field(description="the server clock when the batch was first stored")
 
 
 # --- searches ----------------------------------------------------------------------------
@@ -122,7 +155,7 @@ class SearchIn(Strict):
     request_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(
         None, description="unique per organization; the service makes one if absent")
     user: Annotated[str, Field(min_length=1, max_length=200)]
-    time_s: TimeS | None = Field(None, description="when the search is made; default: the service clock")
+    time_s: Any = Field(None, description="refused if present: the service's clock is the search time")
     reason: Text = ""
     search_type: Literal[SEARCH_TYPES] = "plate"  # type: ignore[valid-type]
     query: QueryIn = QueryIn()
@@ -130,12 +163,7 @@ class SearchIn(Strict):
     case_number: ShortText | None = None
     on_behalf_of: ShortText | None = None
 
-    @model_validator(mode="after")
-    def _times(self) -> SearchIn:
-        q = self.query
-        if self.time_s is not None and q.start_s is not None and q.start_s > self.time_s:
-            raise ValueError(f"query.start_s ({q.start_s}) is after the search time time_s ({self.time_s})")
-        return self
+    _time = _no_client_time("time_s")
 
 
 class NetworkOut(BaseModel):
@@ -235,14 +263,10 @@ class HotlistOut(BaseModel):
 
 class HotlistCheckIn(Strict):
     since_s: TimeS
-    now_s: TimeS | None = Field(None, description="default: the service clock")
+    now_s: Any = Field(None, description="refused if present: the check runs at the service's clock")
     user: Annotated[str, Field(min_length=1, max_length=200)] = "hotlist"
 
-    @model_validator(mode="after")
-    def _order(self) -> HotlistCheckIn:
-        if self.now_s is not None and self.now_s < self.since_s:
-            raise ValueError(f"now_s ({self.now_s}) is before since_s ({self.since_s})")
-        return self
+    _now = _no_client_time("now_s")
 
 
 class HotlistAlertOut(BaseModel):
@@ -341,7 +365,19 @@ class PolicyOut(BaseModel):
 
 
 class PurgeIn(Strict):
-    now_s: TimeS
+    now_s: Any = Field(None, description="refused if present: retention runs at the service's clock")
+
+    _now = _no_client_time("now_s")
+
+
+class ClockIn(Strict):
+    now_s: TimeS | None = Field(description="the simulated clock, seconds since the scenario start; "
+                                            "null: back to the wall clock")
+
+
+class ClockOut(BaseModel):
+    now_s: int
+    mode: Literal["wall", "simulated"]
 
 
 class PurgeOut(BaseModel):
@@ -354,3 +390,4 @@ class StatsOut(BaseModel):
     audit_rows: int
     organizations: int
     clock_s: int
+    rate_rows: int = Field(description="rate-limit records kept (pruned past the longest window)")

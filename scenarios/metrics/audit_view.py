@@ -36,10 +36,15 @@ def true_purpose(s: SearchRecord, truth: GroundTruth) -> str:
         return "out_of_state"
     if plan.beneficiary != plan.request.org:
         return "assist_other"
+    if plan.wording in ("vague", "missing"):
+        return plan.wording  # as the reason writer wrote it
+    if plan.wording:
+        return "own_case"
+    # searches the writer did not word (hotlist follow-ups, gunshot alerts) carry their purpose
     reason = plan.request.reason.strip()
-    if not reason and not plan.request.offense_type:
+    if not reason and not plan.request.offense_type and not plan.request.case_number:
         return "missing"
-    return "vague" if (not reason or reason in VAGUE_REASONS) and not plan.request.case_number \
+    return "vague" if reason in VAGUE_REASONS and not plan.request.case_number \
         and not plan.request.offense_type else "own_case"
 
 

@@ -42,7 +42,10 @@ def cost(records: RunRecords, agencies: AgencyRecords) -> dict:
             wrong = (reads.plate[s.rows] == wanted) & (reads.vehicle[s.rows] != s.plan.target_vehicle)
             false_hits.append(s.rows[wrong])
     legit_block = {"searches": len(legit), "denied": denied, "partly_denied": partly, "without_hit": no_hit,
-                   "bystander_reads": _distinct(legit_bystanders)}
+                   "bystander_reads": _distinct(legit_bystanders),
+                   # reasons with a word that trips keyword filters ("black ice"): what a filter costs
+                   "innocent_trap_searches": sum(s.plan.innocent_trap for s in legit),
+                   "innocent_trap_denied": sum(s.plan.innocent_trap and s.denied_somewhere for s in legit)}
     return {
         "legit": legit_block,
         "outside_bystanders": _distinct(outside_bystanders),

@@ -103,6 +103,9 @@ def leakage_by_kind(records: RunRecords, agencies: AgencyRecords, truth: GroundT
     owner_counts = np.bincount(reads.owner[firsts.row], minlength=len(records.owners))
     return {
         "searches_served": sum(1 for s in searches if s.served),
+        # outside purposes re-spelt past keyword filters ("I.C.E."): how many got through
+        "adversarial_searches": sum(s.plan.adversarial for s in searches),
+        "adversarial_served": sum(s.plan.adversarial and s.served for s in searches),
         "reads_delivered": int(len(firsts)),
         "deliveries": int(len(d)),
         "vehicles_exposed": int(len(np.unique(reads.vehicle[firsts.row]))),

@@ -59,6 +59,28 @@ def test_open_leaks_directly_and_through_national_lookup(reports):
     assert fed["national_lookup"]["reads_delivered"] + oos["national_lookup"]["reads_delivered"] > 0
 
 
+def test_keyword_filters_meet_real_text_both_ways(per_seed):
+    """Re-spelt outside purposes and innocent keyword traps are in the traffic and counted
+    (that re-spellings pass the packs' keyword rules is shown request by request in
+    tests/agencies/test_reasons.py; a two-day run has too few to show it in totals)."""
+    def total(pack, *path):
+        out = 0
+        for r in per_seed[pack]:
+            value = r
+            for key in path:
+                value = value[key]
+            out += value
+        return out
+
+    assert total("ca-sb34-sb54", "leakage", "federal", "adversarial_searches") > 0
+    assert total("ca-sb34-sb54", "leakage", "federal", "adversarial_served") <= \
+        total("open", "leakage", "federal", "adversarial_served") <= total("open", "leakage", "federal",
+                                                                             "adversarial_searches")
+    assert total("open", "cost", "legit", "innocent_trap_denied") == 0
+    assert total("ca-sb34-sb54", "cost", "legit", "innocent_trap_denied") >= total("ca-sb34", "cost", "legit",
+                                                                                   "innocent_trap_denied")
+
+
 def test_sb34_closes_the_front_door_but_not_the_side_door(reports):
     for kind in ("federal", "out_of_state"):
         ch = reports["ca-sb34"]["leakage"][kind]["by_channel"]
@@ -67,12 +89,16 @@ def test_sb34_closes_the_front_door_but_not_the_side_door(reports):
     assert sum(fed[c]["reads_delivered"] for c in ("proxy_honest", "proxy_vague", "proxy_disguised")) > 0
 
 
-def test_sb54_stops_honest_proxies_while_vague_and_disguised_pass(reports):
-    a = reports["ca-sb34"]["leakage"]["federal"]["by_channel"]
-    b = reports["ca-sb34-sb54"]["leakage"]["federal"]["by_channel"]
-    assert b["proxy_honest"]["reads_delivered"] < a["proxy_honest"]["reads_delivered"]
-    for channel in ("proxy_vague", "proxy_disguised", "task_force"):
-        assert b[channel] == a[channel]
+def test_sb54_stops_honest_proxies_while_vague_and_disguised_pass(per_seed):
+    def honest(pack):
+        return sum(r["leakage"]["federal"]["by_channel"]["proxy_honest"]["reads_delivered"] for r in per_seed[pack])
+
+    assert honest("ca-sb34-sb54") < honest("ca-sb34")  # over three seeds: one seed's targets may go unread
+    for seed in range(3):
+        a = per_seed["ca-sb34"][seed]["leakage"]["federal"]["by_channel"]
+        b = per_seed["ca-sb34-sb54"][seed]["leakage"]["federal"]["by_channel"]
+        for channel in ("proxy_vague", "proxy_disguised", "task_force"):
+            assert b[channel] == a[channel]
 
 
 def test_strict_cuts_more_and_costs_legitimate_searches(reports):
@@ -87,7 +113,8 @@ def test_report_keys_are_the_documented_ones(reports):
                                                           "proxy_disguised", "task_force", "fusion_relay", "multi_hop"}
     assert {"federal_served_visible_in_audit"} <= set(r["visibility"])
     assert {"legit_searches", "legit_denied", "bystander_reads_delivered"} <= set(r["cost"])
-    assert set(r["cost"]["legit"]) == {"searches", "denied", "partly_denied", "without_hit", "bystander_reads"}
+    assert set(r["cost"]["legit"]) == {"searches", "denied", "partly_denied", "without_hit", "bystander_reads",
+                                       "innocent_trap_searches", "innocent_trap_denied"}
     assert {"reads_delivered", "deliveries", "targets_located", "targets_mislocated"} <= set(r["leakage"]["federal"])
 
 

@@ -41,7 +41,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.log = db.parent / f"{db.stem}-{self.port}.log"
 
-    def start(self, timeout_s: float = 20.0) -> Server:
+    def start(self, timeout_s: float = 60.0) -> Server:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("ALPRSIM_ADMIN_KEY", None)
         if self.admin_key is not None:
