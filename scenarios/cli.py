@@ -19,6 +19,7 @@ from scenarios.cli_cameras import register as register_cameras
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
+from scenarios.cli_sweep import register as register_sweep
 from scenarios.experiment import compare, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
@@ -39,6 +40,7 @@ register_policies(app)
 register_forensics(app)
 register_serve(app)
 register_cameras(app)
+register_sweep(app)
 console = Console(stderr=True)
 
 
