@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agencies.interest import InterestSpec
 from scenarios.experiment import gunshot_spec, interest_spec, load_policy, own_policies
@@ -84,22 +84,6 @@ class SweepModel(_Model):
     sample: SampleModel | None = None
     outputs: list[str] = Field(min_length=1, description="dotted paths into report.json; 'a / b' for a ratio")
     frontier: FrontierModel | None = None
-
-    @model_validator(mode="after")
-    def _design(self) -> SweepModel:
-        if self.grid is not None and self.sample is not None:
-            raise ValueError("give either grid (every combination) or sample (a design), not both")
-        if self.grid is not None and not self.grid:
-            raise ValueError("grid: empty; name at least one path with its values")
-        for path, values in (self.grid or {}).items():
-            if isinstance(values, list) and not values:
-                raise ValueError(f"grid.{path}: no values")
-        for path, rng in (self.sample.ranges.items() if self.sample else ()):
-            lo, hi = rng.range if isinstance(rng, LinkedRange) else rng
-            if not lo < hi:
-                raise ValueError(f"sample.ranges.{path}: range [{lo:g}, {hi:g}]: lo must be below hi")
-        return self
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -374,6 +358,8 @@ def load_sweep(path: str | Path, days: float | None = None, replications: int | 
     if not isinstance(data, dict):
         raise SweepError(f"{source}: a sweep file is a mapping (scenario, policies, grid or sample, outputs)")
     lines = _line_map(text)
+    if "grid" in data and not data["grid"]:
+        raise SweepError(f"{source}:{lines.get(('grid',), '?')}: grid: empty; name at least one path with its values")
     if days is not None and not 0 < days <= 366:
         raise SweepError(f"--days: {days:g} must be above 0 and at most 366")
     if replications is not None and not 1 <= replications <= 1000:
@@ -384,6 +370,7 @@ def load_sweep(path: str | Path, days: float | None = None, replications: int | 
     except ValidationError as exc:
         raise SweepError(_format_errors(exc, source, lines)) from None
     sweep = Sweep(source, model, {}, "", ".", (), (), (), None, lines)
+    _check_design(sweep)
     try:
         base, scenario_source, scenario_dir = _scenario(model.scenario, path.parent)
     except KeyError as exc:
@@ -399,6 +386,23 @@ def load_sweep(path: str | Path, days: float | None = None, replications: int | 
     _check_points(sweep)
     _check_outputs(sweep)
     return sweep
+
+
+def _check_design(sweep: Sweep) -> None:
+    m = sweep.model
+    if m.grid is not None and m.sample is not None:
+        raise SweepError(f"{sweep.line('sample')}: sample: give either grid (every combination) or sample "
+                         "(a design), not both")
+    if m.grid is not None and not m.grid:
+        raise SweepError(f"{sweep.line('grid')}: grid: empty; name at least one path with its values")
+    for label, values in (m.grid or {}).items():
+        if isinstance(values, list) and not values:
+            raise SweepError(f"{sweep.line('grid', label)}: grid.{label}: no values")
+    for label, rng in (m.sample.ranges.items() if m.sample else ()):
+        lo, hi = rng.range if isinstance(rng, LinkedRange) else rng
+        if not lo < hi:
+            raise SweepError(f"{sweep.line('sample', 'ranges', label)}: sample.ranges.{label}: range "
+                             f"[{lo:g}, {hi:g}]: lo must be below hi")
 
 
 def _policy_name(name: str, sweep_dir: Path) -> str:
@@ -418,7 +422,8 @@ def _parameters_checked(sweep: Sweep, model: SweepModel, base: dict) -> list[Par
                 set_path(copy.deepcopy(base), p, 0)
             except KeyError as exc:
                 where = sweep.line(section, *(("ranges",) if section == "sample" else ()), label)
-                raise SweepError(f"{where}: {section}.{label}: {p}: {exc.args[0]}") from None
+                inner = f"{p}: " if p != label else ""
+                raise SweepError(f"{where}: {section}.{label}: {inner}{exc.args[0]}") from None
     return _parameters(model, base)
 
 
