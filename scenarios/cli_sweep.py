@@ -63,7 +63,8 @@ def register(app: typer.Typer) -> None:
                     progress.update(bar, completed=done, left=total - done,
                                     running=min(engine.slots, tasks_left) * per_task)
 
-                result = run_sweep(spec, out, engine, on_result=on_result, on_start=on_start)
+                with engine:
+                    result = run_sweep(spec, out, engine, on_result=on_result, on_start=on_start)
             written = write_report(out, spec, result.rows, summary(spec, result.rows, engine.name))
         except SweepError as exc:
             raise _fail(str(exc)) from None

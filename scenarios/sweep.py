@@ -276,7 +276,8 @@ def write_results(path: Path, rows: list[dict]) -> None:
 
 def run_sweep(sweep: Sweep, out_dir: Path, engine, on_result: Callable[[int, int], None] | None = None,
               on_start: Callable[[int, int], None] | None = None) -> SweepRun:
-    """Run what is not in ``out_dir/results.parquet`` yet; rewrite it after every task.
+    """Run what is not in ``out_dir/results.parquet`` yet on a started engine (``with engine:``);
+    rewrite the file after every task.
 
     ``on_start(to_run, skipped)`` once, then ``on_result(runs_done_now, tasks_left)``.
     """
@@ -290,21 +291,20 @@ def run_sweep(sweep: Sweep, out_dir: Path, engine, on_result: Callable[[int, int
         on_start(sum(len(t.policies) for t in tasks), skipped)
     executed = 0
     left = len(tasks)
-    with engine:
-        try:
-            for result in engine.run(run_task, tasks):
-                if result.problems:
-                    out, why = result.problems[0]
-                    raise SweepError(f"{sweep.line('outputs', sweep.outputs.index(out))}: outputs: {why}")
-                for run in result.runs:
-                    rows_by_key[run.key] = _row(sweep, result.task.point, result.task.replication, run.policy, run)
-                executed += len(result.runs)
-                left -= 1
-                write_results(path, [rows_by_key[k] for *_, k in order if k in rows_by_key])
-                if on_result:
-                    on_result(executed, left)
-        except ScenarioError as exc:
-            raise SweepError(f"{sweep.source}: a run failed: {exc}") from None
+    try:
+        for result in engine.run(run_task, tasks):
+            if result.problems:
+                out, why = result.problems[0]
+                raise SweepError(f"{sweep.line('outputs', sweep.outputs.index(out))}: outputs: {why}")
+            for run in result.runs:
+                rows_by_key[run.key] = _row(sweep, result.task.point, result.task.replication, run.policy, run)
+            executed += len(result.runs)
+            left -= 1
+            write_results(path, [rows_by_key[k] for *_, k in order if k in rows_by_key])
+            if on_result:
+                on_result(executed, left)
+    except ScenarioError as exc:
+        raise SweepError(f"{sweep.source}: a run failed: {exc}") from None
     rows = [rows_by_key[k] for *_, k in order]
     write_results(path, rows)
     return SweepRun(rows, executed, skipped)
