@@ -447,11 +447,12 @@ def _check_points(sweep: Sweep) -> None:
             where = sweep.line(section, *(("ranges",) if section == "sample" else ()), param.label)
             values = ", ".join(f"{q} = {point[q]!r}" for q in param.paths)
             raise SweepError(f"{where}: {section}.{param.label}: {values}: {_strip_source(str(exc))}") from None
-        for i, name in enumerate(sweep.policies):
-            try:
-                load_policy(name, spec)
-            except ScenarioError as exc:
-                raise SweepError(f"{sweep.line('policies', i)}: policies: {exc}") from None
+        if len(seen) == 1:  # a policy resolves against the scenario's folder, the same at every point
+            for i, name in enumerate(sweep.policies):
+                try:
+                    load_policy(name, spec)
+                except ScenarioError as exc:
+                    raise SweepError(f"{sweep.line('policies', i)}: policies: {exc}") from None
 
 
 def _mentions(message: str, path: str) -> bool:

@@ -228,3 +228,47 @@ def test_paired_difference_uses_the_same_seeds(tmp_path):
     assert diff["mean"] == 3.0 and diff["ci95"] == [3.0, 3.0]
     assert entries[1]["outputs"][OUTPUTS[0]]["ci95"][1] - entries[1]["outputs"][OUTPUTS[0]]["ci95"][0] > 50
     assert not math.isnan(entries[0]["outputs"][OUTPUTS[0]]["mean"])
+
+
+def _sampled(tmp_path: Path, method: str, n: int) -> tuple:
+    text = (f"scenario: {TWO_TOWNS}\nreplications: 2\npolicies: [ca-sb34, strict]\nsample:\n  method: {method}\n"
+            f"  n: {n}\n  ranges:\n    agencies.local_scale: [0.5, 2.0]\n    agencies.hotlist_vehicle_share: "
+            "[0.001, 0.01]\noutputs: [leakage.federal.reads_delivered, cost.legit_denied]\n")
+    path = tmp_path / f"{method}.yaml"
+    path.write_text(text)
+    sweep = load_sweep(path)
+    rows = []
+    for i, point in enumerate(sweep.points):
+        for r in range(2):
+            for policy in sweep.policies:
+                # leakage depends on local_scale alone; cost on the hotlist share alone
+                rows.append({"point": i, "policy": policy, "replication": r, **point,
+                             "leakage.federal.reads_delivered": 100 * point["agencies.local_scale"] + r,
+                             "cost.legit_denied": 1000 * point["agencies.hotlist_vehicle_share"]})
+    return sweep, rows
+
+
+def test_sobol_indices_find_the_parameter_an_output_depends_on(tmp_path):
+    from scenarios.sweep_summary import sensitivity
+    sweep, rows = _sampled(tmp_path, "sobol", 64)
+    assert len(sweep.points) == 64 * (2 + 2)
+    s = sensitivity(sweep, rows)["by_policy"]["strict"]
+    leak, cost = s["leakage.federal.reads_delivered"], s["cost.legit_denied"]
+    assert leak["agencies.local_scale"]["ST"]["value"] > 0.9
+    assert abs(leak["agencies.hotlist_vehicle_share"]["ST"]["value"]) < 0.05
+    assert cost["agencies.hotlist_vehicle_share"]["S1"]["value"] > 0.8
+    lo, hi = cost["agencies.hotlist_vehicle_share"]["S1"]["ci95"]
+    assert lo <= cost["agencies.hotlist_vehicle_share"]["S1"]["value"] <= hi and hi > lo
+
+
+def test_morris_ranks_the_influential_parameter_first_and_plots(tmp_path):
+    from scenarios.sweep_report import write_report
+    from scenarios.sweep_summary import summary
+    sweep, rows = _sampled(tmp_path, "morris", 10)
+    result = summary(sweep, rows, "test")
+    m = result["sensitivity"]["by_policy"]["ca-sb34"]["leakage.federal.reads_delivered"]
+    assert m["agencies.local_scale"]["mu_star"]["value"] > 10 * m["agencies.hotlist_vehicle_share"]["mu_star"]["value"]
+    written = write_report(tmp_path / "out", sweep, rows, result)
+    png = (tmp_path / "out" / "sensitivity.png").read_bytes()
+    assert tmp_path / "out" / "sensitivity.png" in written and len(png) > 10_000
+    assert "## Sensitivity (morris)" in (tmp_path / "out" / "report.md").read_text()
