@@ -9,14 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scenarios.sweep import engine_for, run_sweep
 from scenarios.sweep_file import SweepError, load_sweep
@@ -50,18 +43,24 @@ def register(app: typer.Typer) -> None:
             engine = engine_for(workers, dask)
             with Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                           TextColumn("running {task.fields[running]}, left {task.fields[left]}"),
-                          TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
+                          TimeElapsedColumn(), TextColumn("eta {task.fields[eta]}"), console=console,
                           transient=True, disable=not sys.stderr.isatty()) as progress:
-                bar = progress.add_task("sweep", total=None, running=0, left=0)
+                bar = progress.add_task("sweep", total=None, running=0, left=0, eta="-")
+                started = [time.perf_counter()]  # reset once the engine is up
                 per_task = len(spec.policies)
 
                 def on_start(to_run: int, skipped: int) -> None:
-                    progress.update(bar, total=to_run, running=min(engine.slots * per_task, to_run), left=to_run)
+                    started[0] = time.perf_counter()
+                    running = min(engine.slots * per_task, to_run)
+                    progress.update(bar, total=to_run, running=running, left=to_run - running)
 
                 def on_result(done: int, tasks_left: int) -> None:
                     total = progress.tasks[0].total or 0
-                    progress.update(bar, completed=done, left=total - done,
-                                    running=min(engine.slots, tasks_left) * per_task)
+                    running = min(min(engine.slots, tasks_left) * per_task, total - done)
+                    # the mean pace so far: rich's own estimate jumps when tasks finish together
+                    eta = (time.perf_counter() - started[0]) / max(done, 1) * (total - done)
+                    progress.update(bar, completed=done, running=running, left=total - done - running,
+                                    eta=time.strftime("%H:%M:%S", time.gmtime(eta)))
 
                 with engine:
                     result = run_sweep(spec, out, engine, on_result=on_result, on_start=on_start)
