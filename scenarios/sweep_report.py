@@ -130,7 +130,7 @@ def plot_outputs(sweep: Sweep, rows: list[dict], points: list[dict], path: Path)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"{len(sweep.points)} points x {sweep.model.replications} replications: "
-                 "mean, 95% interval band", fontsize=10)
+                 ("mean, shaded 95% interval" if sweep.model.grid is not None else "each point's mean, 95% interval"), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -201,9 +201,21 @@ def write_report(out_dir: Path, sweep: Sweep, rows: list[dict], summary: dict) -
     if "sensitivity" in summary:
         plot_sensitivity(sweep, summary["sensitivity"], out_dir / "sensitivity.png")
         written.append(out_dir / "sensitivity.png")
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(_json_safe(summary), indent=2, default=str, allow_nan=False)
+                                          + "\n")
     (out_dir / "report.md").write_text(render_markdown(sweep, summary))
     return [out_dir / "summary.json", out_dir / "report.md", *written]
+
+
+def _json_safe(value):
+    """NaN (no value: e.g. nothing located at any seed) as JSON null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def render_markdown(sweep: Sweep, summary: dict) -> str:
@@ -231,7 +243,7 @@ def render_markdown(sweep: Sweep, summary: dict) -> str:
     lines += ["| " + " | ".join(["policy", *header, *(f"`{o}`" for o in sweep.outputs)]) + " |",
               "|" + "---|" * (1 + len(header)) + "---:|" * len(sweep.outputs)]
     for p in summary["points"][:TABLE_ROWS]:
-        values = [str(p["point"].get(q.paths[0], "")) for q in sweep.parameters]
+        values = [_value(p["point"].get(q.paths[0], "")) for q in sweep.parameters]
         lines.append("| " + " | ".join([f"`{_short(p['policy'])}`", *values,
                                         *(_fmt(p["outputs"][o]) for o in sweep.outputs)]) + " |")
     if len(summary["points"]) > TABLE_ROWS:
@@ -254,6 +266,10 @@ def render_markdown(sweep: Sweep, summary: dict) -> str:
                         cells = [_iv(ix["mu_star"]), f"{ix['sigma']:.3g}"]
                     lines.append(f"| `{_short(policy)}` | `{output}` | {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _value(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def _iv(block: dict) -> str:
