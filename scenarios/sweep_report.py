@@ -130,7 +130,7 @@ def plot_outputs(sweep: Sweep, rows: list[dict], points: list[dict], path: Path)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"{len(sweep.points)} points x {sweep.model.replications} replications: "
-                 ("mean, shaded 95% interval" if sweep.model.grid is not None else "each point's mean, 95% interval"), fontsize=10)
+                 + ("mean, shaded 95% interval" if sweep.model.grid is not None else "each point's mean, 95% interval"), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -272,3 +272,15 @@ def test_morris_ranks_the_influential_parameter_first_and_plots(tmp_path):
     png = (tmp_path / "out" / "sensitivity.png").read_bytes()
     assert tmp_path / "out" / "sensitivity.png" in written and len(png) > 10_000
     assert "## Sensitivity (morris)" in (tmp_path / "out" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["camera-density.yaml", "proxy-willingness.yaml"])
+def test_example_sweeps_load(name):
+    sweep = load_sweep(Path(__file__).resolve().parents[2] / "examples" / "sweeps" / name)
+    assert len(sweep.points) >= 4 and sweep.parameters
+
+
+def test_bad_dask_address_is_a_named_error(tmp_path):
+    result = _sweep(tmp_path, "--dask", "localhost:8786", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "--dask: 'localhost:8786' is not 'local' or a scheduler address" in " ".join(result.output.split())
