@@ -69,6 +69,11 @@ def plot_frontier(sweep: Sweep, points: list[dict], path: Path) -> dict | None:
                 [p["outputs"][yo]["ci95"][1] - p["outputs"][yo]["mean"] for p, _ in mine]]
         ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt="o", color=colours[policy], alpha=0.8, capsize=2,
                     label=_short(policy))
+    if sweep.parameters and len(points) <= 40:  # say which point each marker is
+        path0 = sweep.parameters[0].paths[0]
+        for p, (x, y) in zip(points, xy, strict=True):
+            if math.isfinite(x) and math.isfinite(y):
+                ax.annotate(_value(p["point"][path0]), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=6)
     front = sorted((x, y) for (x, y), f in zip(xy, best, strict=True) if f)
     if front:
         ax.plot(*zip(*front, strict=True), "k--", lw=1, zorder=1)
@@ -76,7 +81,8 @@ def plot_frontier(sweep: Sweep, points: list[dict], path: Path) -> dict | None:
                    label="non-dominated")
     ax.set_xlabel(f"{xo} (legitimate cost; lower is better)")
     ax.set_ylabel(f"{yo} (leakage; lower is better)")
-    ax.set_title("Trade-off: each point and policy, mean with 95% interval")
+    label = f"; labels: {sweep.parameters[0].label}" if sweep.parameters and len(points) <= 40 else ""
+    ax.set_title(f"Trade-off: each point and policy, mean with 95% interval{label}", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -93,7 +99,8 @@ def plot_outputs(sweep: Sweep, rows: list[dict], points: list[dict], path: Path)
     outs = sweep.outputs
     colours = _colours(sweep.policies)
     ncols = max(len(params), 1)
-    fig, axes = plt.subplots(len(outs), ncols, figsize=(4.2 * ncols + 0.8, 3.2 * len(outs)), squeeze=False)
+    fig, axes = plt.subplots(len(outs), ncols, figsize=(max(4.2 * ncols + 0.8, 7.0), 2.9 * len(outs) + 0.4),
+                             squeeze=False)
     curves = parameter_curves(sweep, rows) if sweep.model.grid is not None else None
     for r, output in enumerate(outs):
         for c in range(ncols):
@@ -124,14 +131,13 @@ def plot_outputs(sweep: Sweep, rows: list[dict], points: list[dict], path: Path)
                                 label=_short(policy))
             if r == len(outs) - 1 and params:
                 ax.set_xlabel(params[c].label, fontsize=8)
-            if c == 0:
-                ax.set_ylabel(output, fontsize=8)
+            ax.set_title(output, fontsize=8, loc="left")
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"{len(sweep.points)} points x {sweep.model.replications} replications: "
                  + ("mean, shaded 95% interval" if sweep.model.grid is not None else "each point's mean, 95% interval"), fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
@@ -180,11 +186,12 @@ def plot_sensitivity(sweep: Sweep, sens: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def _fmt(iv: dict) -> str:
+def _fmt(iv: dict, replications: int) -> str:
+    """``mean [lo, hi]``, with ``n`` when some replications had no value."""
     m, (lo, hi) = iv["mean"], iv["ci95"]
     if m is None or (isinstance(m, float) and math.isnan(m)):
         return "–"
-    return f"{m:,.3g} [{lo:,.3g}, {hi:,.3g}]"
+    return f"{m:,.3g} [{lo:,.3g}, {hi:,.3g}]" + (f" n={iv['n']}" if iv["n"] < replications else "")
 
 
 def write_report(out_dir: Path, sweep: Sweep, rows: list[dict], summary: dict) -> list[Path]:
@@ -228,8 +235,8 @@ def render_markdown(sweep: Sweep, summary: dict) -> str:
              "Each figure is the mean over replications with its 95% t-interval `[lo, hi]`: if the sweep were "
              "rerun with other seeds, intervals built this way would cover the true mean 19 times in 20. "
              "Policies at one point share the world, traffic and requests (common random numbers); compare them "
-             "with the paired differences in `summary.json`, which are tighter than two overlapping intervals suggest.",
-             ""]
+             "with the paired differences in `summary.json`, which are tighter than two overlapping intervals suggest. "
+             "`n=k`: only k replications had a value (e.g. nothing located in the others).", ""]
     if "frontier" in summary:
         f = summary["frontier"]
         lines += ["## Trade-off", "", "![frontier](frontier.png)", "",
@@ -245,7 +252,7 @@ def render_markdown(sweep: Sweep, summary: dict) -> str:
     for p in summary["points"][:TABLE_ROWS]:
         values = [_value(p["point"].get(q.paths[0], "")) for q in sweep.parameters]
         lines.append("| " + " | ".join([f"`{_short(p['policy'])}`", *values,
-                                        *(_fmt(p["outputs"][o]) for o in sweep.outputs)]) + " |")
+                                        *(_fmt(p["outputs"][o], m.replications) for o in sweep.outputs)]) + " |")
     if len(summary["points"]) > TABLE_ROWS:
         lines.append(f"\n({len(summary['points']) - TABLE_ROWS} more rows in summary.json.)")
     sens = summary.get("sensitivity")
