@@ -24,6 +24,7 @@ from scenarios.sweep import DaskEngine, PoolEngine, SerialEngine, run_sweep
 from scenarios.sweep_file import load_sweep, spec_from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
+REPEATS = 2
 SWEEP = f"""\
 scenario: {ROOT / "tests" / "fixtures" / "two-towns.yaml"}
 days: 1
@@ -75,12 +76,16 @@ def main() -> None:
     log(f"sweep benchmark: 8 runs of two-towns (1 day); load average {os.getloadavg()}")
     _bare(sweep)  # warm caches and imports (policy packs, misread model) as a long sweep would
     bare = _bare(sweep)
-    _, serial, n, serial_cpu = _timed_sweep(sweep, SerialEngine())
+    _, serial, n, serial_cpu = min((_timed_sweep(sweep, SerialEngine()) for _ in range(REPEATS)),
+                                   key=lambda m: m[1])
+    bare = min(bare, _bare(sweep))
     emit("sweep_overhead_per_run_s", (serial - bare) / n, "s/run", baseline=bare / n, runs=n,
          note="baseline: a bare run of the same scenario (build, plan, run)")
     for label, make in (("pool", PoolEngine), ("dask_local", lambda w: DaskEngine("local", w))):
-        start1, one, _, cpu1 = _timed_sweep(sweep, make(1))
-        start2, two, _, cpu2 = _timed_sweep(sweep, make(2))
+        # alternate 1 and 2 workers, best of two each: other jobs on a shared machine come and go
+        trials = [(_timed_sweep(sweep, make(1)), _timed_sweep(sweep, make(2))) for _ in range(REPEATS)]
+        start1, one, _, cpu1 = min((t[0] for t in trials), key=lambda m: m[1])
+        start2, two, _, cpu2 = min((t[1] for t in trials), key=lambda m: m[1])
         # wall-time efficiency needs two idle cores; the CPU ratio says what the engine itself costs
         emit(f"sweep_parallel_efficiency_{label}", one / (2 * two), "ratio", baseline=0.85, runs=n,
              one_worker_s=round(one, 2), two_workers_s=round(two, 2), startup_s=round(start2, 2),
