@@ -182,20 +182,24 @@ def csv_table(path: Path, info: ImportInfo, is_header: Callable[[list[object]], 
 
 
 def xlsx_table(path: Path, info: ImportInfo, is_header: Callable[[list[object]], bool]) -> Table:
-    import openpyxl
+    """The first sheet of a workbook, read by calamine (Rust): about as fast as the CSV path,
+    where openpyxl's streaming reader is ten times slower. The sheet is held in memory while it
+    is read (an XLSX sheet has at most 1,048,576 rows); empty cells read as None."""
+    from python_calamine import CalamineWorkbook
 
     info.encoding = "xlsx"
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises several kinds (zip, XML, missing sheet) for a broken file
         raise AuditFormatError(str(path), 0, "-", f"not a readable XLSX workbook: {exc}") from exc
-    counter = [0]
+    counter = [0]  # iter_rows yields from the sheet's first row, blank rows above the used range included
 
     def rows() -> Iterator[list[object]]:
         try:
-            for cells in book.worksheets[0].iter_rows(values_only=True):
+            for cells in sheet.iter_rows():
                 counter[0] += 1
-                yield list(cells)
+                yield [None if c == "" else c for c in cells]
         finally:
             book.close()
 

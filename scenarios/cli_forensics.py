@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from forensics.agencytable import AgencyTableError, load_agency_table
 from forensics.auditlogs import (
     FORMATS,
     NO_TIME,
@@ -33,14 +34,15 @@ from forensics.auditlogs import (
     iter_chunks,
     read_portal_stats,
 )
-from forensics.classifier import LABELS, classify_columns
+from forensics.classifier import LABELS, classify_named_columns
+from forensics.mentions import agency_table, use_agency_table
 from forensics.orgnames import FORBIDDEN_REASONS, read_sharing_list, scan_shares
 from forensics.replay import replay, slug_of
 from lookup.policy import PolicyError
 from lookup.requests import ORG_KINDS, Organization
 from scenarios.policy_files import load_pack
 
-FLAG_COLUMNS = ("id", "label", "score", "evidence", "agency", "time", "reason", "source", "line")
+FLAG_COLUMNS = ("id", "label", "score", "evidence", "named_agency", "agency", "time", "reason", "source", "line")
 FLAGGED = ("immigration", "federal", "out_of_state", "assist_other")
 
 
@@ -88,9 +90,15 @@ class AuditSummary:
         self.terms: dict[str, Counter] = defaultdict(Counter)
         self.examples: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
         self.files: list[ImportInfo] = []
+        # (named agency, label) -> searching agency -> searches: who asks whom for help
+        self.named: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.rows_without_searcher = 0  # no org column value and no --agency
 
     def add(self, agencies: list[str], codes: np.ndarray, scores: np.ndarray, evidence: list[str],
-            reasons: list[str], ids: list[str]) -> None:
+            reasons: list[str], ids: list[str], named: list[str] = ()) -> None:
+        for (code, name, agency), n in Counter(zip(codes.tolist(), named, agencies, strict=True)).items():
+            if name and LABELS[code] in FLAGGED:
+                self.named[(name, LABELS[code])][agency] += n
         width = len(LABELS)
         index: dict[str, int] = {}
         agency_ids = np.fromiter((index.setdefault(a, len(index)) for a in agencies), dtype=np.int64,
@@ -122,8 +130,12 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
     rows = int(totals.sum())
     lines = ["# Audit flags", "",
              f"{rows:,} searches; purposes judged from the declared text, seen from a {owner_state} owner "
-             "(labels: see `agencies/forensics.py`). Flags are leads for a person to check, not findings.", "",
-             "## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
+             "(labels: see `forensics/classifier.py`). Flags are leads for a person to check, not findings.", ""]
+    if summary.rows_without_searcher:
+        lines += [f"{summary.rows_without_searcher:,} rows name no searching agency (no org column, no `--agency`): "
+                  "there a bare agency name beside a case number was read as the searcher's own. Pass `--agency` "
+                  "to read it as an assist when it names another agency.", ""]
+    lines += ["## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
              "|---|---|---|---:|---:|---:|---|"]
     for info in summary.files:
         lines.append(f"| {_md(info.source)} | {info.format} | {info.encoding} | {info.rows:,} | {info.skipped_lines:,} "
@@ -143,6 +155,19 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
         lines.append(f"| {_md(agency)} | {int(counts.sum()):,} | " + " | ".join(f"{int(c):,}" for c in counts) + " |")
     if len(ranked) > 50:
         lines.append(f"| ({len(ranked) - 50} more) | | " + " | ".join("" for _ in LABELS) + " |")
+    lines += ["", "## Assists by named agency", "",
+              "Flagged searches whose deciding words name an agency (the agency table, `forensics/data`): "
+              "who asks for help, and how often. An ambiguous abbreviation is counted under the abbreviation.", ""]
+    if summary.named:
+        lines += ["| named agency | label | searches | searching agencies |", "|---|---|---:|---|"]
+        ranked_named = sorted(summary.named.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        for (name, label), by in ranked_named[:50]:
+            who = ", ".join(f"{_md(a)} ({n:,})" for a, n in by.most_common(3)) + (" ..." if len(by) > 3 else "")
+            lines.append(f"| {_md(name)} | {label} | {sum(by.values()):,} | {who} |")
+        if len(ranked_named) > 50:
+            lines.append(f"| ({len(ranked_named) - 50} more) | | | |")
+    else:
+        lines.append("No flagged search names an agency.")
     lines += ["", "## Examples", ""]
     for label in LABELS:
         if summary.examples[label]:
@@ -153,10 +178,26 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
 
 
 def run_audit(files: list[Path], out: Path, format: str = "auto", owner_state: str = "CA",
-              owner: str | None = None, tz: str = "UTC") -> AuditSummary:
-    """Classify every row of every file; write flags.csv and summary.md into ``out``."""
+              owner: str | None = None, tz: str = "UTC", agency_table_file: Path | None = None) -> AuditSummary:
+    """Classify every row of every file; write flags.csv and summary.md into ``out``.
+
+    ``owner``: the searching agency of rows without an org (a portal log's own agency);
+    ``agency_table_file``: a user's abbreviation overrides (``forensics.agencytable``).
+    """
     out.mkdir(parents=True, exist_ok=True)
     summary = AuditSummary()
+    previous = agency_table()
+    use_agency_table(load_agency_table(agency_table_file) if agency_table_file else None)
+    try:
+        _audit_files(files, out, format, owner_state, owner, tz, summary)
+    finally:
+        use_agency_table(previous)
+    (out / "summary.md").write_text(render_audit_summary(summary, owner_state), encoding="utf-8")
+    return summary
+
+
+def _audit_files(files: list[Path], out: Path, format: str, owner_state: str, owner: str | None, tz: str,
+                 summary: AuditSummary) -> None:
     with no_cyclic_gc(), open(out / "flags.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(FLAG_COLUMNS)
@@ -166,18 +207,18 @@ def run_audit(files: list[Path], out: Path, format: str = "auto", owner_state: s
             fallback = owner or Path(path).name.split(".")[0]
             for chunk in iter_chunks(path, format, tz=tz, info=info):
                 t = chunk.text
-                codes, scores, evidence = classify_columns(t["reason"], t["case_number"], t["offense_type"],
-                                                           t["org"], owner_state)
+                codes, scores, evidence, named = classify_named_columns(
+                    t["reason"], t["case_number"], t["offense_type"], t["org"], owner_state, owner or "")
                 agencies = [o.replace("[Federal]", "").strip() or fallback for o in t["org"]]
                 stamps = np.datetime_as_string(chunk.time_ms.astype("datetime64[ms]"), unit="s", timezone="UTC")
                 stamps[chunk.time_ms == NO_TIME] = ""
                 labels = np.asarray(LABELS)[codes].tolist()
-                writer.writerows(zip(t["id"], labels, np.round(scores.astype(np.float64), 3).tolist(), evidence, agencies,
-                                     stamps.tolist(), t["reason"], repeat(chunk.source, len(codes)),
+                writer.writerows(zip(t["id"], labels, np.round(scores.astype(np.float64), 3).tolist(), evidence, named,
+                                     agencies, stamps.tolist(), t["reason"], repeat(chunk.source, len(codes)),
                                      chunk.line.tolist(), strict=True))
-                summary.add(agencies, codes, scores, evidence, t["reason"], t["id"])
-    (out / "summary.md").write_text(render_audit_summary(summary, owner_state), encoding="utf-8")
-    return summary
+                summary.add(agencies, codes, scores, evidence, t["reason"], t["id"], named)
+                if not owner:
+                    summary.rows_without_searcher += t["org"].count("")
 
 
 # --- replay --------------------------------------------------------------------------
@@ -337,15 +378,19 @@ def register(app: typer.Typer) -> None:
         format: str = typer.Option("auto", "--format", help="auto, portal, network or org"),
         out: Path = typer.Option(Path("alprsim-audit"), "--out", help="output folder"),
         state: str = typer.Option("CA", "--state", help="the data owner's state (for out-of-state)"),
-        owner: str | None = typer.Option(None, "--owner", help="agency name for rows without an org"),
+        owner: str | None = typer.Option(None, "--agency", "--owner",
+                                         help="the searching agency of rows without an org (a portal log's own)"),
         tz: str = typer.Option("UTC", "--tz", help="time zone of times written without one"),
+        agency_table_file: Path | None = typer.Option(None, "--agency-table",
+                                                      help="CSV of abbreviation,agency,kind,state rows that "
+                                                           "replace the packaged table's readings"),
     ) -> None:
         """Label every logged search by its stated purpose; write DIR/flags.csv and DIR/summary.md."""
         if format not in ("auto", *FORMATS):
             raise _fail(f"--format: {format!r} is not auto, portal, network or org")
         try:
-            summary = run_audit(files, out, format, _state(state, "--state"), owner, tz)
-        except (AuditFormatError, OSError) as error:
+            summary = run_audit(files, out, format, _state(state, "--state"), owner, tz, agency_table_file)
+        except (AuditFormatError, AgencyTableError, OSError) as error:
             raise _fail(str(error)) from None
         totals = summary.totals
         table = Table(title=f"{int(totals.sum()):,} searches")

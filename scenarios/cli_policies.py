@@ -131,9 +131,6 @@ def register(app: typer.Typer) -> None:
 def _print_pack(console: Console, pack: PolicyPack) -> None:
     console.print(f"pack {pack.name}: {pack.description}", markup=False, highlight=False)
     console.print(f"source: {pack.source}", markup=False, highlight=False)
-    if pack.sharing:
-        hints = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in pack.sharing)
-        console.print(f"sharing-graph hints: {hints}", markup=False)
     console.print("layers, in order (an owner's own policy comes last):", markup=False)
     for policy in pack.layers:
         console.print(_policy_table(policy))

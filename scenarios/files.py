@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cameras.capture import CaptureSpec
+from scenarios.agency_files import AgenciesModel, check_names, interest_from, registry_from
 from scenarios.spec import CamerasSpec, ExtraCamera, NetworkSpec, OwnerSpec, ScenarioSpec
 from sim.population import PopulationSpec
 
@@ -109,7 +110,9 @@ class ScenarioModel(_Model):
     owners: list[OwnerModel] = Field(min_length=1)
     population: PopulationModel = PopulationModel()
     cameras: CamerasModel = CamerasModel()
-    agencies: dict[str, Any] | None = Field(None, description="agencies, interest and channels (see README)")
+    warmup_days: float = Field(30.0, ge=0, le=3650, description="simulated before the measured days, so stores "
+                               "hold the history searches look back over (default: the longest search window)")
+    agencies: AgenciesModel | None = Field(None, description="agencies, interest and channels (see README)")
     policy: str | None = Field(None, description="policy pack name or file: the law and platform layers")
     sharing: SharingModel | None = Field(None, description="who shares with whom (default: FACTS.md, 2025)")
 
@@ -178,10 +181,17 @@ def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> 
         model = ScenarioModel.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc, source, _line_map(text))) from None
-    return to_spec(model, source, base_dir)
+    return to_spec(model, source, base_dir, _line_map(text))
 
 
-def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
+def _at(source: str, lines: dict[tuple, int] | None, path: str) -> str:
+    """``source:line`` of a dotted field path (the nearest enclosing line known)."""
+    parts = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+    line = next((lines[parts[:k]] for k in range(len(parts), 0, -1) if lines and parts[:k] in lines), None)
+    return f"{source}:{line}" if line else source
+
+
+def to_spec(m: ScenarioModel, source: str, base_dir: str, lines: dict[tuple, int] | None = None) -> ScenarioSpec:
     owners = tuple(OwnerSpec(**o.model_dump()) for o in m.owners)
     slugs = {o.slug for o in owners}
     cams = m.cameras
@@ -193,11 +203,19 @@ def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
             raise ScenarioError(f"{source}: cameras.operator_owners.{name}: {slug!r} is not an owner slug")
     if m.network.builtin is None and m.network.geojson is None:
         raise ScenarioError(f"{source}: network: name a builtin network or a geojson file")
-    extra_sections = {k: v for k, v in (("agencies", m.agencies), ("policy", m.policy),
+    registry = registry_from(m.agencies)
+    problems = check_names(m.agencies, {a.org.slug for a in registry} | slugs, slugs)
+    if problems:
+        path, message = problems[0]
+        raise ScenarioError(f"{_at(source, lines, path)}: {path}: {message}")
+    extra_sections = {k: v for k, v in (("policy", m.policy),
                                          ("sharing", m.sharing.model_dump() if m.sharing else None)) if v is not None}
     return ScenarioSpec(
         name=m.name, description=m.description, seed=m.seed, days=m.days, start=m.start,
-        timezone=m.timezone, batch_s=m.batch_s,
+        timezone=m.timezone, batch_s=m.batch_s, warmup_days=m.warmup_days,
+        interest=interest_from(m.agencies), registry=registry,
+        gunshots_per_day=dict(m.agencies.gunshots_per_day) if m.agencies else {},
+        sensors_per_km2=m.agencies.sensors_per_km2 if m.agencies else 6.0,
         network=NetworkSpec(**m.network.model_dump()),
         owners=owners,
         population=PopulationSpec(**m.population.model_dump()),
