@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scenarios.builder import build_world
-from scenarios.experiment import plan_searches, run_policy
+from scenarios.experiment import plan_searches, run_policy, simulate
 from scenarios.files import ScenarioError
 from scenarios.sweep_file import Sweep, SweepError, parse_path, run_key, spec_from_mapping
 
@@ -49,7 +49,7 @@ class PolicyRun:
     policy: str
     key: str
     values: tuple[float | None, ...]  # one per output; None where the report has no figure (e.g. nothing located)
-    run_s: float  # this policy's run plus its share of building the world and planning
+    run_s: float  # this policy's run plus its share of building the world, planning and the traffic
 
 
 @dataclass(frozen=True)
@@ -107,16 +107,17 @@ def _problems(report: dict, outputs: tuple[str, ...]) -> tuple[tuple[str, str], 
 
 
 def run_task(task: RunTask) -> TaskResult:
-    """Build the world once and run every policy on it; one row of outputs per policy."""
+    """Build the world and simulate its traffic once; replay every policy's searches on it."""
     t0 = time.perf_counter()
     spec = spec_from_mapping(task.scenario, task.source, task.base_dir)
     world = build_world(spec)
     planned = plan_searches(world)
+    traffic = simulate(world)  # the reads do not depend on the policy: simulated once, replayed per policy
     shared_s = (time.perf_counter() - t0) / len(task.policies)
     runs, problems = [], ()
     for policy, key in zip(task.policies, task.keys, strict=True):
         t = time.perf_counter()
-        report = run_policy(world, policy, planned).report
+        report = run_policy(world, policy, planned, traffic=traffic).report
         problems = problems or _problems(report, task.outputs)
         values = tuple(None if problems else output_value(report, o) for o in task.outputs)
         runs.append(PolicyRun(policy, key, values, shared_s + time.perf_counter() - t))

@@ -25,8 +25,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agencies.interest import InterestSpec
-from scenarios.experiment import gunshot_spec, interest_spec, load_policy, own_policies
+from scenarios.experiment import load_policy, own_policies
 from scenarios.files import (
     ScenarioError,
     ScenarioModel,
@@ -80,6 +79,7 @@ class SweepModel(_Model):
     replications: int = Field(3, ge=1, le=1000, description="seeds root, root+1, ...")
     seed: int = Field(1, ge=0, lt=2**62)
     policies: list[str] = Field(default_factory=list, description="policy packs or files (default: the scenario's)")
+    set: dict[str, Any] = Field(default_factory=dict, description="path -> value, at every point, before the design")
     grid: dict[str, list[Any] | LinkedValues] | None = None
     sample: SampleModel | None = None
     outputs: list[str] = Field(min_length=1, description="dotted paths into report.json; 'a / b' for a ratio")
@@ -119,7 +119,7 @@ class Sweep:
     def resolved(self, point: dict[str, Any], seed: int) -> dict:
         """The scenario mapping of one run: the point's overrides, days and seed applied."""
         data = copy.deepcopy(self.base)
-        for path, value in point.items():
+        for path, value in [*self.model.set.items(), *point.items()]:
             set_path(data, path, value)
         if self.model.days is not None:
             data["days"] = self.model.days
@@ -198,8 +198,7 @@ def _unwrap(annotation) -> Any:
 def check_path(path: str) -> None:
     """Raise KeyError naming the first unknown field, with close matches."""
     model: Any = ScenarioModel
-    segments = parse_path(path)
-    for i, (name, selector) in enumerate(segments):
+    for name, selector in parse_path(path):
         if isinstance(model, type) and issubclass(model, BaseModel):
             fields = model.model_fields
             if name not in fields:
@@ -210,13 +209,6 @@ def check_path(path: str) -> None:
             if selector is not None and typing.get_origin(_strip_optional(annotation)) is not list:
                 raise KeyError(f"{name}[{selector}]: {name} is not a list")
             model = _unwrap(annotation)
-        elif i == 1 and segments[0][0] == "agencies":
-            known = sorted(_agency_keys())
-            if name not in known:
-                close = difflib.get_close_matches(name, known, n=3)
-                hint = f"did you mean {', '.join(close)}?" if close else f"fields: {', '.join(known)}"
-                raise KeyError(f"agencies.{name}: not an agencies field; {hint}")
-            model = None
         else:
             model = None
 
@@ -226,11 +218,6 @@ def _strip_optional(annotation):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return args[0] if len(args) == 1 else annotation
     return annotation
-
-
-def _agency_keys() -> set[str]:
-    from scenarios.experiment import AGENCY_KEYS, GUNSHOT_KEYS
-    return AGENCY_KEYS | GUNSHOT_KEYS
 
 
 def is_integer_field(path: str, base: dict) -> bool:
@@ -246,13 +233,7 @@ def is_integer_field(path: str, base: dict) -> bool:
     if annotation is int:
         return True
     current = get_path(base, path)
-    if isinstance(current, int) and not isinstance(current, bool):
-        return True
-    segments = parse_path(path)
-    if len(segments) == 2 and segments[0][0] == "agencies":
-        default = getattr(InterestSpec(), segments[1][0], None)
-        return isinstance(default, int) and not isinstance(default, bool)
-    return False
+    return isinstance(current, int) and not isinstance(current, bool)
 
 
 def spec_from_mapping(data: dict, source: str, base_dir: str) -> ScenarioSpec:
@@ -262,8 +243,6 @@ def spec_from_mapping(data: dict, source: str, base_dir: str) -> ScenarioSpec:
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc, source, {})) from None
     spec = to_spec(model, source, base_dir)
-    interest_spec(spec)
-    gunshot_spec(spec)
     own_policies(spec)
     return spec
 
@@ -412,6 +391,12 @@ def _policy_name(name: str, sweep_dir: Path) -> str:
 
 
 def _parameters_checked(sweep: Sweep, model: SweepModel, base: dict) -> list[Parameter]:
+    for path in model.set:
+        try:
+            check_path(path)
+            set_path(copy.deepcopy(base), path, 0)
+        except KeyError as exc:
+            raise SweepError(f"{sweep.line('set', path)}: set.{path}: {exc.args[0]}") from None
     section = "grid" if model.grid is not None else "sample"
     keys = list((model.grid or {}).items()) + list(model.sample.ranges.items() if model.sample else [])
     for label, spec in keys:
@@ -442,6 +427,10 @@ def _check_points(sweep: Sweep) -> None:
         except ScenarioError as exc:
             param = next((p for p in sweep.parameters if any(_mentions(str(exc), q) for q in p.paths)),
                          sweep.parameters[0] if sweep.parameters else None)
+            if param is None or not any(_mentions(str(exc), q) for q in param.paths):
+                fixed = next((q for q in sweep.model.set if _mentions(str(exc), q)), None)
+                if fixed is not None:
+                    raise SweepError(f"{sweep.line('set', fixed)}: set.{fixed}: {_strip_source(str(exc))}") from None
             if param is None:
                 raise SweepError(f"{sweep.line('scenario')}: scenario: {exc}") from None
             where = sweep.line(section, *(("ranges",) if section == "sample" else ()), param.label)

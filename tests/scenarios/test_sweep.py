@@ -17,7 +17,7 @@ from scenarios.sweep_file import SweepError, load_sweep, set_path
 from scenarios.sweep_summary import point_summaries
 
 TWO_TOWNS = Path(__file__).resolve().parents[1] / "fixtures" / "two-towns.yaml"
-OUTPUTS = ["leakage.federal.reads_delivered", "cost.legit_without_hit",
+OUTPUTS = ["leakage.federal.reads_delivered", "cost.legit.without_hit",
            "leakage.federal.targets_located / leakage.federal.targets"]
 TINY = f"""\
 scenario: {TWO_TOWNS}
@@ -151,7 +151,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_sweep_files_are_named_errors_before_any_run(case, tmp_path, monkeypatch):
     design, line, words = BAD[case]
-    text = f"scenario: {TWO_TOWNS}\ndays: 1\nreplications: 1\npolicies: [ca-sb34]\n{design}outputs: [cost.legit_denied]\n"
+    text = f"scenario: {TWO_TOWNS}\ndays: 1\nreplications: 1\npolicies: [ca-sb34]\n{design}outputs: [cost.legit.denied]\n"
     monkeypatch.setattr(sweep_module, "run_task", lambda task: pytest.fail("a run started"))
     result = _sweep(tmp_path, "--workers", "1", "--out", str(tmp_path / "o"), text=text, name="bad.yaml")
     assert result.exit_code == 2
@@ -162,15 +162,15 @@ def test_bad_sweep_files_are_named_errors_before_any_run(case, tmp_path, monkeyp
 
 def test_unknown_output_names_close_matches(tmp_path):
     text = (f"scenario: {TWO_TOWNS}\ndays: 0.25\nreplications: 1\npolicies: [ca-sb34]\n"
-            "outputs:\n  - leakage.federal.reads_delivered\n  - cost.legit_denid\n")
+            "outputs:\n  - leakage.federal.reads_delivered\n  - cost.legit.denid\n")
     result = _sweep(tmp_path, "--workers", "1", "--out", str(tmp_path / "o"), text=text, name="outs.yaml")
     assert result.exit_code == 2
     message = " ".join(result.output.split())
-    assert "outs.yaml:7: outputs:" in message and "close: cost.legit_denied" in message
+    assert "outs.yaml:7: outputs:" in message and "close: cost.legit.denied" in message
 
 
 def test_unknown_policy_is_named_with_its_line(tmp_path):
-    text = f"scenario: {TWO_TOWNS}\npolicies:\n  - ca-sb34\n  - no-such-pack\noutputs: [cost.legit_denied]\n"
+    text = f"scenario: {TWO_TOWNS}\npolicies:\n  - ca-sb34\n  - no-such-pack\noutputs: [cost.legit.denied]\n"
     path = tmp_path / "p.yaml"
     path.write_text(text)
     with pytest.raises(SweepError, match=r"p\.yaml:4: policies: .*no-such-pack"):
@@ -180,7 +180,7 @@ def test_unknown_policy_is_named_with_its_line(tmp_path):
 def test_linked_paths_take_each_value_together(tmp_path):
     text = (f"scenario: {TWO_TOWNS}\npolicies: [ca-sb34]\ngrid:\n  cameras per town:\n"
             "    paths: ['owners[alpha-ca-pd].cameras', 'owners[beta-ca-pd].cameras']\n"
-            "    values: [5, 50]\noutputs: [cost.legit_denied]\n")
+            "    values: [5, 50]\noutputs: [cost.legit.denied]\n")
     path = tmp_path / "l.yaml"
     path.write_text(text)
     sweep = load_sweep(path)
@@ -194,7 +194,7 @@ def test_linked_paths_take_each_value_together(tmp_path):
 def test_sampled_integer_fields_are_rounded_and_in_range(tmp_path):
     text = (f"scenario: {TWO_TOWNS}\npolicies: [ca-sb34]\nsample:\n  method: lhs\n  n: 16\n  ranges:\n"
             "    'owners[alpha-ca-pd].cameras': [4, 40]\n    agencies.local_scale: [0.5, 2.0]\n"
-            "outputs: [cost.legit_denied]\n")
+            "outputs: [cost.legit.denied]\n")
     path = tmp_path / "s.yaml"
     path.write_text(text)
     sweep = load_sweep(path)
@@ -233,7 +233,7 @@ def test_paired_difference_uses_the_same_seeds(tmp_path):
 def _sampled(tmp_path: Path, method: str, n: int) -> tuple:
     text = (f"scenario: {TWO_TOWNS}\nreplications: 2\npolicies: [ca-sb34, strict]\nsample:\n  method: {method}\n"
             f"  n: {n}\n  ranges:\n    agencies.local_scale: [0.5, 2.0]\n    agencies.hotlist_vehicle_share: "
-            "[0.001, 0.01]\noutputs: [leakage.federal.reads_delivered, cost.legit_denied]\n")
+            "[0.001, 0.01]\noutputs: [leakage.federal.reads_delivered, cost.legit.denied]\n")
     path = tmp_path / f"{method}.yaml"
     path.write_text(text)
     sweep = load_sweep(path)
@@ -244,7 +244,7 @@ def _sampled(tmp_path: Path, method: str, n: int) -> tuple:
                 # leakage depends on local_scale alone; cost on the hotlist share alone
                 rows.append({"point": i, "policy": policy, "replication": r, **point,
                              "leakage.federal.reads_delivered": 100 * point["agencies.local_scale"] + r,
-                             "cost.legit_denied": 1000 * point["agencies.hotlist_vehicle_share"]})
+                             "cost.legit.denied": 1000 * point["agencies.hotlist_vehicle_share"]})
     return sweep, rows
 
 
@@ -253,7 +253,7 @@ def test_sobol_indices_find_the_parameter_an_output_depends_on(tmp_path):
     sweep, rows = _sampled(tmp_path, "sobol", 64)
     assert len(sweep.points) == 64 * (2 + 2)
     s = sensitivity(sweep, rows)["by_policy"]["strict"]
-    leak, cost = s["leakage.federal.reads_delivered"], s["cost.legit_denied"]
+    leak, cost = s["leakage.federal.reads_delivered"], s["cost.legit.denied"]
     assert leak["agencies.local_scale"]["ST"]["value"] > 0.9
     assert abs(leak["agencies.hotlist_vehicle_share"]["ST"]["value"]) < 0.05
     assert cost["agencies.hotlist_vehicle_share"]["S1"]["value"] > 0.8
@@ -284,3 +284,16 @@ def test_bad_dask_address_is_a_named_error(tmp_path):
     result = _sweep(tmp_path, "--dask", "localhost:8786", "--out", str(tmp_path / "o"))
     assert result.exit_code == 2
     assert "--dask: 'localhost:8786' is not 'local' or a scheduler address" in " ".join(result.output.split())
+
+
+def test_set_fixes_fields_at_every_point_and_names_a_bad_path(tmp_path):
+    text = (f"scenario: {TWO_TOWNS}\npolicies: [ca-sb34]\nset:\n  agencies.follow_ups: 0\n"
+            "grid:\n  agencies.local_scale: [0.5, 1.0]\noutputs: [cost.legit.denied]\n")
+    path = tmp_path / "set.yaml"
+    path.write_text(text)
+    sweep = load_sweep(path)
+    assert [sweep.resolved(p, 1)["agencies"]["follow_ups"] for p in sweep.points] == [0, 0]
+    assert [p.label for p in sweep.parameters] == ["agencies.local_scale"]  # not a varied column
+    path.write_text(text.replace("follow_ups: 0", "follow_upz: 0"))
+    with pytest.raises(SweepError, match=r"set\.yaml:4: set\.agencies\.follow_upz: .*did you mean follow_ups"):
+        load_sweep(path)
