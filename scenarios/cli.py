@@ -24,6 +24,7 @@ from scenarios.cli_errors import user_error
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
+from scenarios.cli_sweep import register as register_sweep
 from scenarios.experiment import compare, load_policy, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
@@ -49,6 +50,7 @@ register_serve(app)
 register_cameras(app)
 register_demo(app)
 register_conform(app)
+register_sweep(app)
 console = Console(stderr=True)
 MAX_DAYS = 366  # as the scenario file's days field (scenarios.files)
 
