@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from scenarios.cli_errors import user_error
 from scenarios.sweep import engine_for, run_sweep
 from scenarios.sweep_file import SweepError, load_sweep
 from scenarios.sweep_report import write_report
@@ -20,8 +20,7 @@ console = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(2)
+    return user_error(message)
 
 
 def register(app: typer.Typer) -> None:

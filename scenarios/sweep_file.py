@@ -36,6 +36,7 @@ from scenarios.files import (
     to_spec,
 )
 from scenarios.spec import ScenarioSpec
+from scenarios.yaml_input import YamlInputError, load_yaml_file
 
 
 class SweepError(ValueError):
@@ -258,16 +259,21 @@ def _scenario(name: str, sweep_dir: Path) -> tuple[dict, str, str]:
     if name.endswith((".yaml", ".yml")) or path.exists():
         if not path.exists():
             path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KeyError(f"cannot read scenario file {str(path)!r} ({exc.strerror})") from None
         source, base_dir = str(path), str(path.resolve().parent)
+        try:
+            data, root = load_yaml_file(path)
+        except YamlInputError as exc:
+            raise KeyError(str(exc)) from None
+        if isinstance(data, dict):
+            try:  # the scenario as it stands, before any point changes it: its own file and line
+                ScenarioModel.model_validate(data)
+            except ValidationError as exc:
+                raise KeyError(_format_errors(exc, str(path), _line_map(root))) from None
     else:
         if name not in builtin_names():
             raise KeyError(f"no built-in scenario {name!r}; built-in: {', '.join(builtin_names())}")
-        text, source, base_dir = builtin_text(name), f"<built-in {name}>", "."
-    data = yaml.safe_load(text)
+        source, base_dir = f"<built-in {name}>", "."
+        data = yaml.safe_load(builtin_text(name))
     if not isinstance(data, dict):
         raise KeyError(f"{source}: a scenario file is a mapping of fields")
     return data, source, base_dir
@@ -323,20 +329,14 @@ def load_sweep(path: str | Path, days: float | None = None, replications: int | 
     ``days`` and ``replications`` override the file's (the command line's options).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: cannot read sweep file ({exc})") from None
     source = str(path)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SweepError(f"{source}:{mark.line + 1 if mark else '?'}: not valid YAML "
-                         f"({getattr(exc, 'problem', exc)})") from None
+        data, root = load_yaml_file(path)  # size, encoding, nesting and alias bounds, as scenario files
+    except YamlInputError as exc:
+        raise SweepError(str(exc)) from None
     if not isinstance(data, dict):
         raise SweepError(f"{source}: a sweep file is a mapping (scenario, policies, grid or sample, outputs)")
-    lines = _line_map(text)
+    lines = _line_map(root)
     if "grid" in data and not data["grid"]:
         raise SweepError(f"{source}:{lines.get(('grid',), '?')}: grid: empty; name at least one path with its values")
     if days is not None and not 0 < days <= 366:

@@ -30,6 +30,14 @@ def scenario_naming(field: str, path: Path, out: Path) -> str:
     return str(scenario)
 
 
+def sweep_naming(path: Path, out: Path) -> str:
+    """A sweep file whose scenario is ``path`` (written beside ``out``)."""
+    sweep = out.parent / "sweep-naming.yaml"
+    sweep.write_text(f"scenario: {json.dumps(str(path))}\ndays: 0.05\nreplications: 1\npolicies: [open]\n"
+                     "grid:\n  agencies.local_scale: [1.0]\noutputs: [leakage.federal.reads_delivered]\n")
+    return str(sweep)
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -65,6 +73,8 @@ COMMANDS = (
         "run", scenario_naming("network.geojson", f, out), "--out", str(out), "--days", "0.05"]),
     Command("run (cameras.locations)", "camera_geojson", lambda f, out, v: [
         "run", scenario_naming("cameras.locations", f, out), "--out", str(out), "--days", "0.05"]),
+    Command("sweep (scenario)", "scenario", lambda f, out, v: [
+        "sweep", sweep_naming(f, out), "--out", str(out), "--workers", "1"]),
 )
 
 # bad inputs whose error names a line (file:LINE) for these kinds
