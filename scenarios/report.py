@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
+from scenarios.plot_exposure import per_vehicle_metrics, plot_exposure
 from sim.plates import STATES, text_bytes
 from sim.records import READ_COLUMNS, Reads, RunRecords
 
@@ -49,6 +50,7 @@ def reads_metrics(records: RunRecords) -> dict:
         "owners": owner_stats,
         "distinct_vehicles": int(np.count_nonzero(np.bincount(reads.vehicle, minlength=len(records.vehicles)))),
         "vehicles": int(len(records.vehicles)),
+        "per_vehicle": per_vehicle_metrics(records),
     }
 
 
@@ -63,6 +65,7 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
         "world": {
             "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
             "zones": world.net.n_zones, "calibration": world.calibration,
+            **({"population": world.population} if world.population else {}),
             **({"camera_import": world.camera_import} if world.camera_import else {}),
         },
         **({"timings_s": {k: round(v, 3) for k, v in timings_s.items()}} if timings_s else {}),
@@ -83,6 +86,7 @@ def render_markdown(report: dict) -> str:
         f"- Reads per camera per day: median {r['per_camera_per_day']['median']:,.0f} "
         f"(p10 {r['per_camera_per_day']['p10']:,.0f}, p90 {r['per_camera_per_day']['p90']:,.0f}).",
         f"- Misread rate {r['misread_rate']:.1%}; no-read rate {r['no_read_rate']:.1%}.",
+        *_exposure_lines(report),
         "",
         "| owner | cameras | reads | median reads/camera/day |",
         "|---|---:|---:|---:|",
@@ -96,6 +100,21 @@ def render_markdown(report: dict) -> str:
     if "leakage" in report:
         lines += ["", leakage_markdown(report)]
     return "\n".join(lines) + "\n"
+
+
+def _exposure_lines(report: dict) -> list[str]:
+    pv = report["reads"].get("per_vehicle")
+    if not pv:
+        return []
+    pop = report.get("world", {}).get("population", {})
+    lines = []
+    if pop:
+        regions = ", ".join(f"{k} {v:,}" for k, v in pop["by_region"].items())
+        lines.append(f"- Population: {pop['vehicles']:,} vehicles ({regions}).")
+    lines.append(f"- Per vehicle: {pv['mean_per_vehicle_per_day']:.2f} reads a day on average over the whole "
+                 f"population; a vehicle read at least once is read {pv['p50_30d']:,.1f} times in 30 days at the "
+                 f"median (p90 {pv['p90_30d']:,.1f}, p99 {pv['p99_30d']:,.1f}). ![exposure](exposure.png)")
+    return lines
 
 
 def leakage_markdown(report: dict) -> str:
@@ -211,6 +230,7 @@ def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out_dir / "report.md").write_text(render_markdown(report))
     written += [out_dir / "report.json", out_dir / "report.md"]
+    written.append(plot_exposure(records, out_dir / "exposure.png"))
     cams = records.cameras
     with open(out_dir / "cameras.csv", "w", newline="") as f:
         w = csv.writer(f)

@@ -178,3 +178,46 @@ PLATE_FORMATS: dict[str, PlateFormat] = {
     "NY": PlateFormat("NY", "LLLDDDD", _LETTERS_ALL),
 }
 STATES: tuple[str, ...] = tuple(PLATE_FORMATS)
+
+
+# ---------------------------------------------------------------------------
+# California issues standard plates in one sequence (1AAA000, 1AAA001, ... 1AAA999,
+# 1AAB000, ...; letters without I, O, Q), so the plates on the road cluster in code space
+# by vintage: a misread often lands on another live car's plate.
+
+CA_SERIES = len(_LETTERS_NO_IOQ) ** 3 * 1000  # plates per leading digit
+# Assumption: the 7-character sequence began at 1AAA000 in 1980 and reached the 9 series
+# about 2022 (8 series x 12.2 M in ~42 years: ~2.3 M plates a year); the head at the
+# start of 2026 is a quarter of the way through the 9 series.
+CA_PLATES_PER_YEAR = 2_300_000
+CA_HEAD_2026 = 8 * CA_SERIES + CA_SERIES // 4
+# Assumption: plate ages (years since issue) of cars on the road, mean about 9 years
+# (California's fleet averages about 10 years; some plates are re-issued).
+CA_MEAN_PLATE_AGE_YEARS = 9.0
+
+
+def ca_sequence_plates(index: np.ndarray) -> np.ndarray:
+    """Codes of California sequential plates by their place in the issuing sequence."""
+    index = np.asarray(index, np.int64)
+    letters = np.array([ALPHABET.index(c) + 1 for c in _LETTERS_NO_IOQ], np.uint8)
+    n_letters = len(_LETTERS_NO_IOQ)
+    symbols = np.zeros((len(index), PLATE_LEN), np.uint8)
+    series, rest = np.divmod(index, CA_SERIES)
+    symbols[:, 0] = (series + 1) % 10 + 1  # digit d has symbol d + 1
+    block, number = np.divmod(rest, 1000)
+    symbols[:, 1] = letters[block // (n_letters * n_letters)]
+    symbols[:, 2] = letters[(block // n_letters) % n_letters]
+    symbols[:, 3] = letters[block % n_letters]
+    symbols[:, 4] = number // 100 + 1
+    symbols[:, 5] = (number // 10) % 10 + 1
+    symbols[:, 6] = number % 10 + 1
+    return encode_symbols(symbols)
+
+
+def ca_issued_plates(rng: np.random.Generator, n: int, head: int = CA_HEAD_2026,
+                     per_year: float = CA_PLATES_PER_YEAR, mean_age_years: float = CA_MEAN_PLATE_AGE_YEARS) -> np.ndarray:
+    """``n`` live California plates: issued ``age`` years before the head of the sequence,
+    ages exponential with the given mean (callers dedupe)."""
+    age = rng.exponential(mean_age_years, n)
+    index = np.clip(head - (age * per_year).astype(np.int64), 0, head - 1)
+    return ca_sequence_plates(index)
