@@ -191,9 +191,13 @@ CA_SERIES = len(_LETTERS_NO_IOQ) ** 3 * 1000  # plates per leading digit
 # start of 2026 is a quarter of the way through the 9 series.
 CA_PLATES_PER_YEAR = 2_300_000
 CA_HEAD_2026 = 8 * CA_SERIES + CA_SERIES // 4
-# Assumption: plate ages (years since issue) of cars on the road, mean about 9 years
-# (California's fleet averages about 10 years; some plates are re-issued).
-CA_MEAN_PLATE_AGE_YEARS = 9.0
+# Assumption: plate ages (years since issue) of cars on the road are exponential with a
+# mean of 15 years (plates stay with their car for life), and half of the plates issued in
+# the last year are on the road in the modelled area's share of the fleet. Together they
+# set how densely live plates fill the sequence: the density a misread meets.
+CA_MEAN_PLATE_AGE_YEARS = 15.0
+CA_LIVE_DENSITY_AT_HEAD = 0.5
+CA_REGISTERED_VEHICLES = 35_700_000  # FACTS.md: DMV, January 2024
 
 
 def ca_sequence_plates(index: np.ndarray) -> np.ndarray:
@@ -214,10 +218,18 @@ def ca_sequence_plates(index: np.ndarray) -> np.ndarray:
     return encode_symbols(symbols)
 
 
-def ca_issued_plates(rng: np.random.Generator, n: int, head: int = CA_HEAD_2026,
-                     per_year: float = CA_PLATES_PER_YEAR, mean_age_years: float = CA_MEAN_PLATE_AGE_YEARS) -> np.ndarray:
-    """``n`` live California plates: issued ``age`` years before the head of the sequence,
-    ages exponential with the given mean (callers dedupe)."""
+def ca_issued_plates(rng: np.random.Generator, n: int, live_plates: int | None = None, head: int = CA_HEAD_2026,
+                     mean_age_years: float = CA_MEAN_PLATE_AGE_YEARS,
+                     density_at_head: float = CA_LIVE_DENSITY_AT_HEAD) -> np.ndarray:
+    """``n`` live California plates, issued ``age`` years before the head of the sequence
+    (ages exponential with the given mean); callers dedupe.
+
+    ``live_plates`` is the whole population's count of California plates (default ``n``):
+    the sequence is compressed so that they fill it near the head at ``density_at_head``,
+    so a one-character misread lands on a live plate about as often as on the road.
+    """
+    live = max(int(live_plates or n), 1)
+    per_year = live / (mean_age_years * density_at_head)
     age = rng.exponential(mean_age_years, n)
     index = np.clip(head - (age * per_year).astype(np.int64), 0, head - 1)
     return ca_sequence_plates(index)

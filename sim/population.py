@@ -180,11 +180,11 @@ def _anchor_zones(rng: np.random.Generator, choice: DestinationChoice, paths: Zo
     return anchors
 
 
-def _plates(rng: np.random.Generator, state: np.ndarray) -> np.ndarray:
+def _plates(rng: np.random.Generator, state: np.ndarray, live_ca: int) -> np.ndarray:
     ca = STATES.index("CA")
     plates = np.zeros(len(state), np.int64)
     is_ca = state == ca
-    plates[is_ca] = ca_issued_plates(rng, int(is_ca.sum()))
+    plates[is_ca] = ca_issued_plates(rng, int(is_ca.sum()), live_ca)
     for s, code in enumerate(STATES):
         idx = np.nonzero(state == s)[0]
         if s != ca and len(idx):
@@ -192,13 +192,13 @@ def _plates(rng: np.random.Generator, state: np.ndarray) -> np.ndarray:
     return plates
 
 
-def _dedupe_plates(rng: np.random.Generator, plates: np.ndarray, state: np.ndarray) -> np.ndarray:
+def _dedupe_plates(rng: np.random.Generator, plates: np.ndarray, state: np.ndarray, live_ca: int) -> np.ndarray:
     """Redraw every later duplicate (the earlier vehicle keeps its plate)."""
     for _ in range(20):
         dup = _later_duplicates(plates)
         if not len(dup):
             break
-        plates[dup] = _plates(rng, state[dup])
+        plates[dup] = _plates(rng, state[dup], live_ca)
     return plates
 
 
@@ -215,6 +215,9 @@ def make_population(net: RoadNetwork, paths: ZonePaths, group_sizes: np.ndarray,
     k = spec.places_per_vehicle
     parts: list[dict[str, np.ndarray]] = []
     names = group_names(net, spec)
+    # the residents' count sets how far back the sequence their plates reach (not the
+    # through flows', so that changing a flow leaves everyone else's plate alone)
+    live_ca = int(np.sum(group_sizes[:len(net.regions)]) * (1 - spec.out_of_state_plate_share))
     for g, name in enumerate(names):
         n = int(group_sizes[g])
         through = g >= len(net.regions)
@@ -255,10 +258,11 @@ def make_population(net: RoadNetwork, paths: ZonePaths, group_sizes: np.ndarray,
             "group": np.full(n, g, np.int16), "commuter": commuter,
             "make": _draw_categories(rng, MAKE_SHARES, n), "colour": _draw_categories(rng, COLOUR_SHARES, n),
             "body": _draw_categories(rng, BODY_SHARES, n), "anchor_zone": anchors, "kind": kind,
-            "plate": _plates(streams.generator(f"population/plates/{name}"), state),
+            "plate": _plates(streams.generator(f"population/plates/{name}"), state, live_ca),
         })
     if not parts:
         raise ValueError("population: every group is empty; check the scenario's population counts")
     cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    cols["plate"] = _dedupe_plates(streams.generator("population/plates"), cols["plate"], cols["plate_state"])
+    cols["plate"] = _dedupe_plates(streams.generator("population/plates"), cols["plate"], cols["plate_state"],
+                                   live_ca)
     return Vehicles(plate_symbols=decode_symbols(cols["plate"]), **cols)
