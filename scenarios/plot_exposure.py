@@ -38,7 +38,9 @@ def plot_exposure(records: RunRecords, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     if len(per_read):
         top = max(float(per_read.max()), 2.0)
-        bins = np.unique(np.round(np.geomspace(max(float(per_read.min()), 0.5), top * 1.01, 40), 2))
+        # whole reads: bins centred on integers, widening on the log scale
+        bins = np.unique(np.floor(np.geomspace(1.0, top + 1.0, 45))) - 0.5
+        bins = np.r_[min(bins[0], float(per_read.min()) - 0.5), bins[1:], top + 0.5]
         ax.hist(per_read, bins=bins, color="#3b6ea5")
         ax.set_xscale("log")
         ax.set_yscale("log")

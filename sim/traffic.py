@@ -96,7 +96,7 @@ class Legs:
 
 
 def _local_hour(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
-    return ((time_s / 3600.0 + start_local_hour) % 24).astype(np.int64)
+    return ((time_s * (1 / 3600.0) + (start_local_hour + 240.0)).astype(np.int64)) % 24  # + 240: times from -10 days
 
 
 def route_fractions(vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:
@@ -147,6 +147,7 @@ def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.nd
     spec, v, table = traffic.spec, traffic.vehicles, traffic.tours
     weekday = (traffic.start_weekday + day) % 7 < 5
     k, w = table.k, place_weights(table.k)
+    cum_w = np.cumsum(w)
     out = []
     for g, name in enumerate(traffic.group_names):
         lo, hi = int(traffic.group_ptr[g]), int(traffic.group_ptr[g + 1])
@@ -156,11 +157,16 @@ def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.nd
         n = hi - lo
         kind = v.kind[lo:hi]
         through = kind == THROUGH
-        goes = v.commuter[lo:hi] & (kind != HEAVY) & (through | (weekday & (rng.random(n) >= spec.commute_skip_share)))
-        chained = (rng.random(n) < spec.chained_stop_share) & ~through
-        place = rng.choice(k, size=n, p=w)
+        # commute: one uniform decides whether the vehicle goes, and (rescaled) whether it
+        # stops at a place on the way home, and which
+        u = rng.random(n)
+        skip = 0.0 if not weekday else spec.commute_skip_share
+        goes = v.commuter[lo:hi] & (kind != HEAVY) & (through | (weekday & (u >= skip)))
         idx = np.flatnonzero(goes)
-        out.append((lo + idx, table.commute(place[idx], chained[idx]), np.zeros(len(idx), np.int64)))
+        rest = (u[idx] - np.where(through[idx], 0.0, skip)) / np.where(through[idx], 1.0, 1 - skip)
+        chained = (rest < spec.chained_stop_share) & ~through[idx]
+        place = np.minimum(np.searchsorted(cum_w, rest / max(spec.chained_stop_share, 1e-12), side="right"), k - 1)
+        out.append((lo + idx, table.commute(place, chained), np.zeros(len(idx), np.int64)))
         external = name == "external"
         rate = spec.through_trips_per_day if external else spec.other_trips_per_day
         rate *= 1.0 if weekday else WEEKEND_OTHER_FACTOR
@@ -168,10 +174,14 @@ def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.nd
         counts[(kind == HEAVY) | through] = 0
         idx = np.repeat(np.arange(n), counts)
         m = len(idx)
-        chained = rng.random(m) < spec.chained_stop_share
-        first = rng.choice(k, size=m, p=w)
-        second = (rng.random(m) * (k - 1)).astype(np.int64) if k > 1 else np.zeros(m, np.int64)
-        chained &= k > 1
+        # errand: one uniform picks single or chained, the first place, and the second
+        u = rng.random(m)
+        chained = (u < spec.chained_stop_share) & (k > 1)
+        x = np.where(chained, u / max(spec.chained_stop_share, 1e-12), (u - spec.chained_stop_share)
+                     / max(1 - spec.chained_stop_share, 1e-12))
+        first = np.minimum(np.searchsorted(cum_w, x, side="right"), k - 1)
+        within = (x - (cum_w[first] - w[first])) / w[first]
+        second = np.minimum((within * (k - 1)).astype(np.int64), max(k - 2, 0))
         ordinal = 1 + np.arange(m) - np.repeat(np.cumsum(counts) - counts, counts)
         out.append((lo + idx, table.errand(first, second, chained), ordinal))
     if not out:
