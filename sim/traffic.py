@@ -67,7 +67,7 @@ class Traffic:
     group_names: tuple[str, ...]
     group_ptr: np.ndarray  # (G + 1,) vehicles of group g are group_ptr[g]:group_ptr[g + 1]
     tour_camera: np.ndarray  # (N, T) bool: the vehicle's tour of that type passes a camera
-    leg_segment: np.ndarray  # (N, L) int64 the checkpoint segment of each of the vehicle's legs
+    leg_segment: np.ndarray  # (N, L) int32 the checkpoint segment of each of the vehicle's legs
 
     @property
     def tours(self) -> TourTable:
@@ -116,7 +116,7 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
     """The traffic of a population: which of each vehicle's tours pass a camera, found once."""
     table = tour_table(spec.places_per_vehicle)
     n = len(vehicles)
-    leg_segment = np.zeros((n, len(table.leg_anchors)), np.int64)
+    leg_segment = np.zeros((n, len(table.leg_anchors)), np.int32)
     vehicle = np.arange(n, dtype=np.int64)
     for leg, (a, b) in enumerate(table.leg_anchors):
         pair = paths.pair(vehicles.anchor_zone[:, a], vehicles.anchor_zone[:, b])
@@ -223,7 +223,7 @@ def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.nd
         pair = paths.pair(o, d)
         leg = table.legs[tour_type[idx], j]
         parts.append(Legs(vehicle[idx].astype(np.int32), pair, depart[idx], keys[idx] + np.uint64(j),
-                          traffic.leg_segment[vehicle[idx], leg]))
+                          traffic.leg_segment[vehicle[idx], leg].astype(np.int64)))
         arrive = depart[idx] + paths.pair_time_s[pair] * _slowdown(depart[idx], traffic)
         dwell = np.where(b[idx] == 1, at_work[idx], errand[idx] if j == 0 else errand2[idx])
         depart = depart.copy()
