@@ -27,7 +27,7 @@ from sim.population import (
     PopulationSpec,
     place_weights,
 )
-from sim.random_streams import RandomStreams, combine_keys, keyed_uniforms
+from sim.random_streams import RandomStreams, combine_keys, keyed_bits, keyed_uniforms
 from sim.records import Passes, Vehicles
 from sim.roads import RoadNetwork
 from sim.tours import TourTable, tour_table
@@ -40,6 +40,8 @@ OTHER_TRIP_PROFILE = np.array([0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.6, 4.4, 5.2, 5.4,
                                7.2, 7.0, 6.9, 7.3, 7.8, 7.6, 6.2, 4.8, 3.6, 2.7, 1.9, 1.1])
 OTHER_TRIP_PROFILE = OTHER_TRIP_PROFILE / OTHER_TRIP_PROFILE.sum()
 _PROFILE_CUM = np.cumsum(OTHER_TRIP_PROFILE)
+# standard normal quantiles on a 2**-16 grid: a per-pass normal is one table look-up
+_NORMAL_TABLE = ndtri((np.arange(2**16) + 0.5) / 2**16)
 # Peak-hour slowdown: travel times stretch by this factor in each local hour.
 CONGESTION = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.05, 1.2, 1.45, 1.5, 1.3, 1.15, 1.15,
                        1.2, 1.15, 1.15, 1.25, 1.45, 1.55, 1.4, 1.2, 1.1, 1.05, 1.0, 1.0])
@@ -199,35 +201,37 @@ def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.nd
     v, table, paths = traffic.vehicles, traffic.tours, traffic.paths
     day0 = day * DAY_S - traffic.start_local_hour * 3600.0  # local midnight of this day
     keys, u = _tour_uniforms(vehicle, day, ordinal, streams, 5)
-    commute = ordinal == 0
-    night = v.kind[vehicle] == NIGHT_WORKER
-    through = v.kind[vehicle] == THROUGH
-    hour = np.minimum(np.searchsorted(_PROFILE_CUM, u[:, 0]), 23) + u[:, 1]
-    day_start = _clipped_normal(u[:, 0], *COMMUTE_DEPART_H["day"], 4.5, 11.0)
-    night_start = _clipped_normal(u[:, 0], *COMMUTE_DEPART_H["night"], 14.0, 27.0)
-    start_h = np.where(commute & ~through, np.where(night, night_start, day_start), hour)
-    # time spent at each stop: a shift at work (through traffic: the far end), else an errand
-    at_work = _clipped_normal(u[:, 2], *WORK_HOURS, 4.0, 12.0) * 3600
-    errand = -DWELL_MEAN_S * np.log1p(-u[:, 3])
-    errand2 = -DWELL_MEAN_S * np.log1p(-u[:, 4])
+    kind = v.kind[vehicle]
+    start_h = np.minimum(np.searchsorted(_PROFILE_CUM, u[:, 0]), 23) + u[:, 1]
+    # commutes (not through traffic) leave at the shift's hour instead
+    for shift, mask, lo, hi in (("day", kind != NIGHT_WORKER, 4.5, 11.0), ("night", kind == NIGHT_WORKER, 14.0, 27.0)):
+        c = np.flatnonzero((ordinal == 0) & (kind != THROUGH) & mask)
+        start_h[c] = _clipped_normal(u[c, 0], *COMMUTE_DEPART_H[shift], lo, hi)
     parts = []
     depart = day0 + start_h * 3600
     stops = table.stops[tour_type]
-    anchors = v.anchor_zone
+    legs = table.legs[tour_type]
+    home_of = vehicle.astype(np.int64) * v.anchor_zone.shape[1]
+    anchors = v.anchor_zone.ravel()
+    segments = traffic.leg_segment.ravel()
+    seg_row = vehicle.astype(np.int64) * traffic.leg_segment.shape[1]
+    idx = np.arange(len(vehicle))
     for j in range(3):
-        a, b = stops[:, j], stops[:, j + 1]
-        live = b >= 0
-        idx = np.flatnonzero(live)
-        o = anchors[vehicle[idx], a[idx]]
-        d = anchors[vehicle[idx], b[idx]]
-        pair = paths.pair(o, d)
-        leg = table.legs[tour_type[idx], j]
-        parts.append(Legs(vehicle[idx].astype(np.int32), pair, depart[idx], keys[idx] + np.uint64(j),
-                          traffic.leg_segment[vehicle[idx], leg].astype(np.int64)))
-        arrive = depart[idx] + paths.pair_time_s[pair] * _slowdown(depart[idx], traffic)
-        dwell = np.where(b[idx] == 1, at_work[idx], errand[idx] if j == 0 else errand2[idx])
-        depart = depart.copy()
-        depart[idx] = arrive + dwell
+        if j:
+            idx = idx[stops[idx, j + 1] >= 0]  # tours with a leg j
+        a, b = stops[idx, j], stops[idx, j + 1]
+        pair = paths.pair(anchors[home_of[idx] + a], anchors[home_of[idx] + b])
+        start = depart[idx]
+        parts.append(Legs(vehicle[idx].astype(np.int32), pair, start, keys[idx] + np.uint64(j),
+                          segments[seg_row[idx] + legs[idx, j]].astype(np.int64)))
+        if j == 2:
+            break
+        # time spent at the stop: a shift at work (through traffic: the far end), else an errand
+        at_work = b == 1
+        dwell = -DWELL_MEAN_S * np.log1p(-u[idx, 3 + min(j, 1)])
+        w = np.flatnonzero(at_work)
+        dwell[w] = _clipped_normal(u[idx[w], 2], *WORK_HOURS, 4.0, 12.0) * 3600
+        depart[idx] = start + paths.pair_time_s[pair] * _slowdown(start, traffic) + dwell
     return Legs.concat(parts)
 
 
@@ -288,8 +292,8 @@ def expand_legs(traffic: Traffic, legs: Legs, streams: RandomStreams) -> Passes:
     slowdown = _slowdown(legs.depart_s, traffic)
     time_s = np.floor(legs.depart_s[leg] + cp.offset_s[entry] * slowdown[leg]).astype(np.int64)
     camera = cp.camera[entry]
-    u = keyed_uniforms(combine_keys(legs.tour_key[leg], traffic.camera_key[camera]), streams.stream_key("traffic/speed"))
-    noise = 1.0 + 0.08 * ndtri(np.clip(u[:, 0], 1e-9, 1 - 1e-9))
+    bits = keyed_bits(combine_keys(legs.tour_key[leg], traffic.camera_key[camera]), streams.stream_key("traffic/speed"))
+    noise = 1.0 + 0.08 * _NORMAL_TABLE[(bits[:, 0] >> np.uint64(48)).astype(np.int64)]
     speed = np.clip(cp.speed_mps[entry] / slowdown[leg] * noise, 1.0, 60.0).astype(np.float32)
     return Passes(time_s, camera, legs.vehicle[leg], speed)
 
