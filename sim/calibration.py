@@ -84,18 +84,26 @@ def fit_bridge_penalty(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec,
     t = np.where(np.isfinite(t), t, np.inf)
     dest_w = net.zone_weight.astype(np.float64)[paths.pair_dest]
 
+    # a penalty only scales the crossing destinations' weights by exp(-penalty / tau), so
+    # each group's crossing and staying weights per origin are summed once
+    groups = []
+    for g, region in enumerate(net.regions):
+        if not sizes[g]:
+            continue
+        external = region == "external"
+        tau = spec.through_trip_time_scale_s if external else spec.trip_time_scale_s
+        w = dest_w * np.exp(-t / tau)
+        w_cross = np.bincount(paths.pair_origin, weights=w * cross, minlength=net.n_zones)
+        w_stay = np.bincount(paths.pair_origin, weights=w * ~cross, minlength=net.n_zones)
+        trips = sizes[g] * expected_daily_trips_per_vehicle(spec, external)
+        groups.append((tau, w_cross, w_stay, trips * homes[g]))
+
     def crossings(penalty_s: float) -> float:
         total = through_on_bridge
-        for g, region in enumerate(net.regions):
-            if not sizes[g]:
-                continue
-            external = region == "external"
-            tau = spec.through_trip_time_scale_s if external else spec.trip_time_scale_s
-            w = dest_w * np.exp(-(t + penalty_s * cross) / tau)
-            w_cross = np.bincount(paths.pair_origin, weights=w * cross, minlength=net.n_zones)
-            w_all = np.bincount(paths.pair_origin, weights=w, minlength=net.n_zones)
-            share = np.divide(w_cross, w_all, out=np.zeros_like(w_all), where=w_all > 0)
-            total += sizes[g] * expected_daily_trips_per_vehicle(spec, external) * float(homes[g] @ share)
+        for tau, w_cross, w_stay, trips_from in groups:
+            c = w_cross * np.exp(-penalty_s / tau)
+            share = np.divide(c, c + w_stay, out=np.zeros_like(c), where=(c + w_stay) > 0)
+            total += float(trips_from @ share)
         return total
 
     if crossings(0.0) <= vehicles_per_day:

@@ -193,12 +193,29 @@ def _plates(rng: np.random.Generator, state: np.ndarray, live_ca: int) -> np.nda
 
 
 def _dedupe_plates(rng: np.random.Generator, plates: np.ndarray, state: np.ndarray, live_ca: int) -> np.ndarray:
-    """Redraw every later duplicate (the earlier vehicle keeps its plate)."""
-    for _ in range(20):
-        dup = _later_duplicates(plates)
-        if not len(dup):
+    """Redraw every later duplicate (the earlier vehicle keeps its plate); redraws are
+    checked against the sorted plates already taken, not by sorting everything again."""
+    todo = _later_duplicates(plates)
+    if not len(todo):
+        return plates
+    keep = np.ones(len(plates), bool)
+    keep[todo] = False
+    taken = np.sort(plates[keep])
+    for _ in range(500):
+        new = _plates(rng, state[todo], live_ca)
+        pos = np.searchsorted(taken, new)
+        free = ~((pos < len(taken)) & (taken[np.minimum(pos, len(taken) - 1)] == new))
+        cand = np.flatnonzero(free)
+        _, first_of = np.unique(new[cand], return_index=True)  # among the redraws, the earliest wins
+        won = cand[first_of]
+        plates[todo[won]] = new[won]
+        values = np.sort(new[won])
+        taken = np.insert(taken, np.searchsorted(taken, values), values)
+        lost = np.ones(len(todo), bool)
+        lost[won] = False
+        todo = todo[lost]
+        if not len(todo):
             break
-        plates[dup] = _plates(rng, state[dup], live_ca)
     return plates
 
 
