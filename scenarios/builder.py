@@ -111,8 +111,19 @@ def _mean_read_probability(capture: CaptureSpec, misread: MisreadModel, night_sh
     return (1 - night_share) * day + night_share * night
 
 
+def _with_traffic(net: RoadNetwork, traffic_per_edge: np.ndarray) -> np.ndarray:
+    """Edges that carry traffic either way (a camera without heading reads both)."""
+    key = net.edge_from.astype(np.int64) * net.n_nodes + net.edge_to
+    order = np.argsort(key)
+    rev = net.edge_to.astype(np.int64) * net.n_nodes + net.edge_from
+    pos = np.clip(np.searchsorted(key[order], rev), 0, len(order) - 1)
+    reverse = np.where(key[order][pos] == rev, order[pos], -1)
+    busy = traffic_per_edge > 0
+    return busy | np.where(reverse >= 0, busy[np.maximum(reverse, 0)], False)
+
+
 def _camera_sites(spec: ScenarioSpec, net: RoadNetwork, weights: dict[str, np.ndarray],
-                  streams: RandomStreams) -> tuple[list[CameraSite], dict]:
+                  streams: RandomStreams, usable: np.ndarray | None = None) -> tuple[list[CameraSite], dict]:
     jurisdiction_owner = {o.jurisdiction: o.slug for o in spec.owners if o.jurisdiction}
     summary: dict = {}
     if spec.cameras.locations:
@@ -122,7 +133,7 @@ def _camera_sites(spec: ScenarioSpec, net: RoadNetwork, weights: dict[str, np.nd
         except CameraFileError as exc:
             raise ScenarioError(f"{spec.source}: cameras.locations: {exc}") from None
         sites, imported = snap_cameras(net, points, jurisdiction_owner, spec.cameras.operator_owners,
-                                       spec.cameras.street_cameras_feed_city, spec.cameras.max_snap_m)
+                                       spec.cameras.street_cameras_feed_city, spec.cameras.max_snap_m, usable)
         summary = {"file": str(path), "points": imported.points, "in_area": imported.in_area,
                    "snapped": imported.snapped, "by_owner": imported.by_owner, "left_out": imported.left_out}
     else:
@@ -237,7 +248,7 @@ def build_world(spec: ScenarioSpec) -> World:
         vehicles = make_population(net, paths, all_sizes, pop, streams, net.gate_zone)
     except ValueError as exc:
         raise ScenarioError(f"{spec.source}: {exc}") from None
-    sites, camera_import = _camera_sites(spec, net, weights, streams)
+    sites, camera_import = _camera_sites(spec, net, weights, streams, _with_traffic(net, per_edge_traffic))
     if not sites:
         raise ScenarioError(f"{spec.source}: cameras: the scenario places no camera")
     owners = spec.owner_slugs
