@@ -11,9 +11,15 @@ from sim.records import RunRecords
 EXPOSURE_DAYS = 30  # per-vehicle figures are given over 30 days, scaled for shorter runs
 
 
+def _measured_vehicles(records: RunRecords) -> np.ndarray:
+    """The true vehicle of each read of the measured period (not a warm-up's)."""
+    measured = getattr(records, "measured", None)
+    return records.reads.vehicle[measured()] if measured else records.reads.vehicle
+
+
 def reads_per_vehicle_30d(records: RunRecords) -> np.ndarray:
     """Reads of each vehicle that was read at least once (true vehicle), scaled to 30 days."""
-    counts = np.bincount(records.reads.vehicle, minlength=len(records.vehicles))
+    counts = np.bincount(_measured_vehicles(records), minlength=len(records.vehicles))
     return counts[counts > 0] * (EXPOSURE_DAYS / records.days)
 
 
@@ -23,7 +29,7 @@ def per_vehicle_metrics(records: RunRecords) -> dict:
     n = max(len(records.vehicles), 1)
     p50, p90, p99 = np.percentile(per_read, [50, 90, 99]) if len(per_read) else (0.0, 0.0, 0.0)
     return {"vehicles_read": int(len(per_read)),
-            "mean_per_vehicle_per_day": round(len(records.reads) / n / records.days, 4),
+            "mean_per_vehicle_per_day": round(len(_measured_vehicles(records)) / n / records.days, 4),
             "p50_30d": round(float(p50), 2), "p90_30d": round(float(p90), 2), "p99_30d": round(float(p99), 2)}
 
 

@@ -98,7 +98,8 @@ class Legs:
 
 
 def _local_hour(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
-    return ((time_s * (1 / 3600.0) + (start_local_hour + 240.0)).astype(np.int64)) % 24  # + 240: times from -10 days
+    # + 24,000 h: warm-up days run at negative times; truncation must not cross zero
+    return ((time_s * (1 / 3600.0) + (start_local_hour + 24_000.0)).astype(np.int64)) % 24
 
 
 def route_fractions(vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:

@@ -156,3 +156,10 @@ def test_each_day_is_drawn_afresh(mini_bay_world):
     assert b.time_s.min() >= DAY_S - 6 * 3600  # day 1's trips start after day 0's evening
     assert not np.array_equal(np.bincount(a.camera, minlength=len(mini_bay_world.cameras)),
                               np.bincount(b.camera, minlength=len(mini_bay_world.cameras)))
+
+
+def test_local_hours_of_warm_up_days_before_time_zero_wrap_around_midnight():
+    from sim.traffic import _local_hour
+    t = np.array([-1800.0, -30 * DAY_S + 3600.0 * 5 + 1, 0.0, 3600.0 * 25])
+    assert _local_hour(t, 0.0).tolist() == [23, 5, 0, 1]
+    assert _local_hour(t, 6.5).tolist() == [6, 11, 6, 7]
