@@ -12,17 +12,19 @@ a difference between policies is the policy's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from agencies.reasons import (
+    REASON_MIX,
     TASK_FORCE_REASONS,
     case_number,
     disguised_reason,
     honest_reason,
-    local_reason,
+    proxy_reason,
     vague_reason,
+    write_reason,
 )
 from agencies.registry import Agency, true_kind
 from lookup.requests import ReadQuery, SearchRequest
@@ -45,30 +47,55 @@ class ChannelSpec:
     handoff_delay_s: float = 0.0
 
 
+# Defaults below are assumptions unless a source is named: no public figure gives how often
+# an agency turns to each channel. They are scenario data (``agencies:`` in a scenario file).
+FEDERAL_CHANNELS: dict[str, ChannelSpec] = {
+    "direct": ChannelSpec(0.7), "proxy_honest": ChannelSpec(0.3, 6 * 3600),
+    "proxy_vague": ChannelSpec(0.35, 6 * 3600), "proxy_disguised": ChannelSpec(0.15, 6 * 3600),
+    "task_force": ChannelSpec(0.25, 3600), "fusion_relay": ChannelSpec(0.25, 12 * 3600),
+    "multi_hop": ChannelSpec(0.2, 24 * 3600)}
+OUT_OF_STATE_CHANNELS: dict[str, ChannelSpec] = {
+    "direct": ChannelSpec(0.9), "proxy_honest": ChannelSpec(0.2, 12 * 3600),
+    "proxy_vague": ChannelSpec(0.3, 12 * 3600), "fusion_relay": ChannelSpec(0.15, 24 * 3600)}
+# New targets each outside agency pursues in the scenario's area per 30 days (assumption,
+# sized so that federal-beneficiary searches are 0.1-1% of all searches: FACTS.md, "How
+# often": federal-tagged 0.15-0.84% a year in The Colony's log, 0.25% in California's).
+TARGETS_PER_30_DAYS: dict[str, float] = {
+    "ice-ero": 24, "hsi": 6, "cbp": 4, "fbi": 10, "dea": 8, "atf": 5, "usms": 8,
+    "harris-county-tx-so": 4, "cobb-county-ga-so": 3, "las-vegas-nv-pd": 5}
+
+
 @dataclass(frozen=True)
 class InterestSpec:
-    targets: dict[str, int] = field(default_factory=lambda: {
-        "ice-ero": 24, "hsi": 6, "cbp": 4, "fbi": 10, "dea": 8, "atf": 5, "usms": 8,
-        "harris-county-tx-so": 4, "cobb-county-ga-so": 3, "las-vegas-nv-pd": 5})
-    federal_channels: dict[str, ChannelSpec] = field(default_factory=lambda: {
-        "direct": ChannelSpec(0.7), "proxy_honest": ChannelSpec(0.3, 6 * 3600),
-        "proxy_vague": ChannelSpec(0.35, 6 * 3600), "proxy_disguised": ChannelSpec(0.15, 6 * 3600),
-        "task_force": ChannelSpec(0.25, 3600), "fusion_relay": ChannelSpec(0.25, 12 * 3600),
-        "multi_hop": ChannelSpec(0.2, 24 * 3600)})
-    out_of_state_channels: dict[str, ChannelSpec] = field(default_factory=lambda: {
-        "direct": ChannelSpec(0.9), "proxy_honest": ChannelSpec(0.2, 12 * 3600),
-        "proxy_vague": ChannelSpec(0.3, 12 * 3600), "fusion_relay": ChannelSpec(0.15, 24 * 3600)})
-    follow_ups: int = 2  # more searches per attempt, a week apart
-    window_days: float = 30.0  # how far back a search for a target looks
+    """Every behavioural parameter of the agencies: scenario data, rates not counts."""
+
+    targets_per_30_days: dict[str, float] = field(default_factory=lambda: dict(TARGETS_PER_30_DAYS))
+    federal_channels: dict[str, ChannelSpec] = field(default_factory=lambda: dict(FEDERAL_CHANNELS))
+    out_of_state_channels: dict[str, ChannelSpec] = field(default_factory=lambda: dict(OUT_OF_STATE_CHANNELS))
+    agency_channels: dict[str, dict[str, ChannelSpec]] = field(default_factory=dict)  # per agency, overrides
+    follow_ups: int = 2  # more searches per attempt, a week apart (assumption)
+    follow_up_interval_days: float = 7.0
+    window_days: float = 30.0  # how far back a search for a target looks (assumption; Flock's default retention)
     proxies: tuple[str, ...] = ("san-francisco-ca-pd", "california-highway-patrol", "alameda-county-ca-so")
     task_force_host: str = "alameda-county-ca-so"
     fusion_centre: str = "ncric"
     multi_hop_chain: tuple[str, ...] = ("california-highway-patrol", "san-francisco-ca-pd")
     local_scale: float = 1.0  # scales every agency's own search volume
+    local_window_days: tuple[float, ...] = (1, 7, 30)  # windows of local plate searches (assumption)
     hotlist_vehicle_share: float = 0.007  # vehicles on a hotlist (FACTS.md: 0.72% of detections hit)
-    hotlist_follow_up_share: float = 0.005  # hits the camera owner follows with a lookup
+    hotlist_follow_up_share: float = 0.005  # hits the camera owner follows with a lookup (assumption)
     local_case_number_share: float = 0.75
-    declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary
+    declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary (assumption)
+
+    def channels_for(self, slug: str, kind: str) -> dict[str, ChannelSpec]:
+        if slug in self.agency_channels:
+            return self.agency_channels[slug]
+        return self.federal_channels if kind == "federal" else self.out_of_state_channels
+
+    @property
+    def attempt_span_days(self) -> float:
+        """How long after a target's arrival its attempts can still come."""
+        return 2.0 + self.follow_ups * self.follow_up_interval_days
 
 
 @dataclass(frozen=True)
@@ -85,7 +112,10 @@ class PlannedSearch:
 
 
 def _window(time_s: int, days: float) -> tuple[int, int]:
-    return max(0, int(time_s - days * DAY_S)), int(time_s) + 1
+    """The last ``days`` up to and including ``time_s``: exactly ``days`` long, so a
+    30-day limit admits a 30-day search (reads before the run's start are the warm-up's)."""
+    end = int(time_s) + 1
+    return end - int(round(days * DAY_S)), end
 
 
 def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras, days: float,
@@ -94,6 +124,7 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
     out: list[PlannedSearch] = []
     n_vehicles = len(vehicles)
     in_state = [a.org.slug for a in registry.values() if true_kind(a.org) in ("local", "state")]
+    mix = replace(REASON_MIX, case_number_share=spec.local_case_number_share)  # the scenario's share
     for slug, agency in sorted(registry.items()):
         rate = agency.searches_per_day * spec.local_scale
         if rate <= 0:
@@ -102,17 +133,16 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
         count = int(rng.poisson(rate * days))
         times = np.sort(rng.uniform(0, days * DAY_S, count)).astype(np.int64)
         for k, t in enumerate(times):
-            reason, offense = local_reason(rng)
-            case = case_number(rng) if rng.random() < spec.local_case_number_share else None
             # many forms default "on behalf of" to the officer's own agency
             beneficiary, on_behalf = slug, (slug if rng.random() < spec.declare_own_share else None)
             if rng.random() < agency.assist_share:
                 beneficiary = str(rng.choice([s for s in in_state if s != slug]))
-                reason = str(rng.choice(("AOA", "AOD", f"assist {registry[beneficiary].org.name}", reason)))
                 on_behalf = beneficiary if rng.random() < 0.4 else None
+            written = write_reason(rng, mix, registry[beneficiary].org.name if beneficiary != slug else None)
+            reason, offense, case = written.reason, written.offense_type, written.case_number
             vehicle = int(rng.integers(n_vehicles))
             kind = rng.random()
-            start, end = _window(int(t), float(rng.choice((1, 7, 30))))
+            start, end = _window(int(t), float(rng.choice(spec.local_window_days)))
             if kind < 0.8:
                 query, stype = ReadQuery(plate=decode(vehicles.plate[vehicle]), start_s=start, end_s=end), "plate"
             elif kind < 0.9:
@@ -122,12 +152,12 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
                 query, stype = ReadQuery(plate_pattern="".join(text), start_s=start, end_s=end), "partial"
             elif kind < 0.95:
                 query = ReadQuery(make=int(vehicles.make[vehicle]), colour=int(vehicles.colour[vehicle]),
-                                  body=int(vehicles.body[vehicle]), start_s=max(0, int(t) - DAY_S), end_s=int(t) + 1)
+                                  body=int(vehicles.body[vehicle]), start_s=int(t) + 1 - DAY_S, end_s=int(t) + 1)
                 stype = "fingerprint"
             else:
                 c = int(rng.integers(len(cameras)))
                 near = np.nonzero(haversine_m(cameras.lon[c], cameras.lat[c], cameras.lon, cameras.lat) < 400)[0]
-                query = ReadQuery(cameras=tuple(int(x) for x in near), start_s=max(0, int(t) - 2 * 3600),
+                query = ReadQuery(cameras=tuple(int(x) for x in near), start_s=int(t) + 1 - 2 * 3600,
                                   end_s=int(t) + 1)
                 stype, vehicle = "area", -1
             request = SearchRequest(f"{slug}-{k:06d}", slug, f"{slug}-user-{int(rng.integers(1, 60)):02d}", int(t),
@@ -139,30 +169,41 @@ def plan_local(registry: dict[str, Agency], vehicles: Vehicles, cameras: Cameras
 
 def plan_outside(registry: dict[str, Agency], vehicles: Vehicles, days: float, spec: InterestSpec,
                  streams: RandomStreams) -> list[PlannedSearch]:
-    """Federal and out-of-state interest in targets, through every channel attempted."""
+    """Federal and out-of-state interest in targets, through every channel attempted.
+
+    Targets arrive as a Poisson process at each agency's rate, over the measured period
+    and the span before it from which their attempts still reach into it; attempts that
+    fall outside the measured period are not made. So the searches per day do not depend
+    on the run's length.
+    """
     out: list[PlannedSearch] = []
     residents = np.nonzero(vehicles.plate_state == 0)[0]  # CA plates: people who live here
-    for slug, count in sorted(spec.targets.items()):
+    lead_s = spec.attempt_span_days * DAY_S
+    end_s = days * DAY_S
+    for slug, rate in sorted(spec.targets_per_30_days.items()):
         agency = registry.get(slug)
-        if agency is None or count <= 0:
+        if agency is None or rate <= 0:
             continue
         org = agency.org
         kind = true_kind(org)
-        channels = spec.federal_channels if kind == "federal" else spec.out_of_state_channels
+        channels = spec.channels_for(slug, kind)
         rng = streams.generator(f"agencies/interest/{slug}")
-        targets = rng.choice(residents, size=min(count, len(residents)), replace=False)
-        for t_index, vehicle in enumerate(targets):
+        count = min(int(rng.poisson(rate * (days * DAY_S + lead_s) / (30 * DAY_S))), len(residents))
+        targets = rng.choice(residents, size=count, replace=False)
+        arrivals = rng.uniform(-lead_s, end_s, count)
+        for t_index, (vehicle, first) in enumerate(zip(targets, arrivals, strict=True)):
             plate = decode(vehicles.plate[vehicle])
-            first = float(rng.uniform(0.15, 0.7) * days * DAY_S)
             for channel in PLANNED_CHANNELS:
                 ch = channels.get(channel)
                 draw = rng.random(6)  # always six draws per channel: the plan stays aligned
                 if ch is None or draw[0] >= ch.probability:
                     continue
                 for f in range(spec.follow_ups + 1):
-                    t = int(min(first + draw[1] * 2 * DAY_S + f * 7 * DAY_S, days * DAY_S - 1))
+                    t = int(first + draw[1] * 2 * DAY_S + f * spec.follow_up_interval_days * DAY_S)
+                    if not 0 <= t < end_s:
+                        continue
                     request, chain = _declared(channel, org, plate, t, spec, registry, rng, draw,
-                                               f"{slug}-t{t_index:03d}-{channel}-{f}")
+                                               f"{slug}-t{t_index:04d}-{channel}-{f}")
                     if request is None:
                         continue
                     out.append(PlannedSearch(t, request, slug, kind, channel, (*chain, slug), ch.handoff_delay_s,
@@ -185,7 +226,7 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
                              case if draw[4] < 0.5 else None), ()
     if channel.startswith("proxy_") and proxy:
         if channel == "proxy_honest":
-            reason = honest_reason(rng, org.slug, org.name, org.state)
+            reason = proxy_reason(rng, org.slug, org.name, org.state, REASON_MIX).reason
             return SearchRequest(request_id, proxy, user, t, reason, "plate", query, None, case,
                                  org.slug if draw[5] < 0.6 else None), (proxy,)
         if channel == "proxy_vague":
@@ -200,17 +241,18 @@ def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registr
         return SearchRequest(request_id, spec.task_force_host, f"tfo-{org.slug}", t, reason, "plate", query,
                              offense, case, spec.task_force_host if draw[5] < 0.8 else None), (spec.task_force_host,)
     if channel == "fusion_relay" and spec.fusion_centre in registry:
-        reason = str(rng.choice(("AOA", "assist outside agency", "NCRIC request", "investigation")))
-        return SearchRequest(request_id, spec.fusion_centre, user, t, reason, "plate", query, None,
-                             case if draw[4] < 0.5 else None), (spec.fusion_centre,)
+        # a relay is written as the centre writes any search it runs for another agency
+        written = write_reason(rng, REASON_MIX, "outside agency")
+        return SearchRequest(request_id, spec.fusion_centre, user, t, written.reason, "plate", query,
+                             written.offense_type, written.case_number), (spec.fusion_centre,)
     if channel == "multi_hop":
         chain = [s for s in spec.multi_hop_chain if s in registry]
         if len(chain) < 2:
             return None, ()
         middle, last = chain[0], chain[-1]
-        reason = str(rng.choice(("AOA", f"assist {registry[middle].org.name}", "AOA CHP")))
-        return SearchRequest(request_id, last, user, t, reason, "plate", query, None, case,
-                             middle if draw[5] < 0.5 else None), (last, middle)
+        written = write_reason(rng, REASON_MIX, registry[middle].org.name)
+        return SearchRequest(request_id, last, user, t, written.reason, "plate", query, written.offense_type,
+                             written.case_number, middle if draw[5] < 0.5 else None), (last, middle)
     return None, ()
 
 
@@ -238,7 +280,7 @@ def hotlist_follow_up(hotlist: Hotlist, reads, row: int, owners: tuple[str, ...]
     plate = decode(int(reads.plate[row]))
     reason = ("hotlist hit follow up", "10851 VC", "stolen vehicle", "SVS hit")[number % 4]
     request = SearchRequest(f"{owner}-hot-{number:06d}", owner, f"{owner}-user-dispatch", t, reason, "plate",
-                            ReadQuery(plate=plate, start_s=max(0, t - 7 * DAY_S), end_s=t + 1), "Stolen Vehicle",
+                            ReadQuery(plate=plate, start_s=t + 1 - 7 * DAY_S, end_s=t + 1), "Stolen Vehicle",
                             f"HL{number:06d}", owner)
     vehicle = hotlist.vehicle_of_plate.get(int(reads.plate[row]), -1)
     return PlannedSearch(t, request, owner, "local", "hotlist", (owner,), 0.0, vehicle, True)

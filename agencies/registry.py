@@ -1,38 +1,42 @@
-"""Who asks: the agency registry, and the sharing graph that the scenario's policy implies.
+"""Who asks: the agency registry, and the sharing graph of a scenario.
 
 The Bay Area registry follows FACTS.md: Oakland PD, SFPD, CHP, NCRIC (the fusion centre),
 Alameda County SO and a few neighbours; seven federal agencies; out-of-state agencies.
-Local search volumes come from the transparency portals (searches in 30 days).
+Local search volumes come from the transparency portals (searches in 30 days). A scenario
+names its own registry (``agencies.registry``); this one is the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lookup.policy import PolicyPack
 from lookup.requests import Organization
 from lookup.sharing import SharingGraph
-
-FEDERAL_PARTNERS = ("fbi", "dea", "atf", "usms")  # agencies that commonly hold 1:1 shares
 
 
 @dataclass(frozen=True)
 class Agency:
     org: Organization
     searches_per_day: float = 0.0  # own legitimate searches (portal: searches_30d / 30)
-    assist_share: float = 0.05  # of those, made for another California agency ("AOA")
+    # Of those, made for another California agency. assumption: with ReasonMix's
+    # assist_wording_share (0.4) this puts assist wording in about 0.3-0.4% of rows, as in
+    # California's portals (FACTS.md, "How often, and in what words": 0.3%, 0.4% of reasoned).
+    assist_share: float = 0.005
+    source: str = "assumption"  # where the search volume comes from
 
 
 def _org(slug: str, name: str, kind: str, state: str, *tags: str) -> Organization:
     return Organization(slug, name, kind, state, frozenset(tags))
 
 
+PORTAL = "transparency portal, searches in 30 days, April 2026 (FACTS.md)"
 BAY_AREA_AGENCIES: tuple[Agency, ...] = (
-    Agency(_org("oakland-ca-pd", "Oakland CA PD", "local", "CA"), 2162 / 30),  # portal
-    Agency(_org("san-francisco-ca-pd", "San Francisco CA PD", "local", "CA"), 75.0),  # SF publishes none
-    Agency(_org("california-highway-patrol", "California Highway Patrol", "state", "CA"), 40.0),  # assumption
-    Agency(_org("ncric", "NCRIC", "fusion", "CA"), 3008 / 30, assist_share=0.5),  # portal
-    Agency(_org("alameda-county-ca-so", "Alameda County CA SO", "sheriff", "CA"), 2075 / 30),  # portal
+    Agency(_org("oakland-ca-pd", "Oakland CA PD", "local", "CA"), 2162 / 30, source=PORTAL),
+    Agency(_org("san-francisco-ca-pd", "San Francisco CA PD", "local", "CA"), 75.0,
+           source="assumption: SF publishes no search count"),
+    Agency(_org("california-highway-patrol", "California Highway Patrol", "state", "CA"), 40.0),
+    Agency(_org("ncric", "NCRIC", "fusion", "CA"), 3008 / 30, assist_share=0.03, source=PORTAL),
+    Agency(_org("alameda-county-ca-so", "Alameda County CA SO", "sheriff", "CA"), 2075 / 30, source=PORTAL),
     Agency(_org("berkeley-ca-pd", "Berkeley CA PD", "local", "CA"), 10.0),
     Agency(_org("san-leandro-ca-pd", "San Leandro CA PD", "local", "CA"), 8.0),
     Agency(_org("ice-ero", "U.S. Immigration and Customs Enforcement - ERO", "federal", "US", "immigration")),
@@ -65,30 +69,23 @@ def registry_for(owners: tuple[Organization, ...], agencies: tuple[Agency, ...] 
     return out
 
 
-def sharing_for(registry: dict[str, Agency], owners: tuple[str, ...], pack: PolicyPack,
-                home_state: str = "CA", overrides: dict | None = None) -> SharingGraph:
-    """Sharing as configured in 2025 (FACTS.md), widened where the pack says everything is shared.
+def sharing_for(registry: dict[str, Agency], owners: tuple[str, ...], home_state: str = "CA",
+                overrides: dict | None = None) -> SharingGraph:
+    """The sharing graph: the scenario's ``sharing`` section alone (law packs only decide).
 
-    Default: every California owner shares with the agencies of its state (Oakland lists
-    no 1:1 shares; SF's ~321 include CHP and NCRIC); National Lookup is off in California
-    since March 2025, so only out-of-state and federal users keep it on (reciprocal: it
-    reaches nobody here). A scenario's ``sharing`` section replaces the state-wide and
-    National Lookup sets and adds 1:1 grants. The ``open`` pack's hints share every owner 1:1 with every
-    in-state agency and the usual federal partners, and turn National Lookup on for all.
+    Default, as configured in 2025 (FACTS.md): every California owner shares with the
+    agencies of its state (Oakland lists no 1:1 shares; SF's ~321 include CHP and NCRIC);
+    National Lookup is off in California since March 2025, so only out-of-state and
+    federal users keep it on (reciprocal: it reaches nobody here). A scenario's ``sharing``
+    section replaces the state-wide and National Lookup sets and adds 1:1 grants.
     """
     orgs = {slug: a.org for slug, a in registry.items()}
-    in_state = [s for s, o in orgs.items() if o.state == home_state and o.kind != "federal"]
     state_share = frozenset(o for o in owners if orgs[o].state == home_state)
     national = frozenset(s for s, o in orgs.items() if o.state != home_state)
-    shares: set[tuple[str, str]] = set()
-    if pack.sharing_hint("share_all"):
-        shares |= {(o, r) for o in owners for r in (*in_state, *FEDERAL_PARTNERS) if r in orgs and r != o}
     overrides = overrides or {}
     if overrides.get("state_share") is not None:
         state_share = frozenset(overrides["state_share"])
     if overrides.get("national_lookup") is not None:
         national = frozenset(overrides["national_lookup"])
-    shares |= {tuple(pair) for pair in overrides.get("shares") or ()}
-    if pack.sharing_hint("national_lookup"):
-        national = frozenset(orgs)
-    return SharingGraph(orgs, owners, frozenset(shares), state_share, national)
+    shares = frozenset(tuple(pair) for pair in overrides.get("shares") or ())
+    return SharingGraph(orgs, owners, shares, state_share, national)

@@ -10,7 +10,9 @@ URL "+" artifacts), so that about a third of the reasons are distinct strings. F
   use in spreadsheets (every row through a list of regular expressions, no caching);
 - ``audit_rows_per_second``;
 - ``audit_peak_rss_mb``: peak resident memory of a separate process auditing 1M rows,
-  against the same for 250k rows (memory must not grow with the file).
+  against the same for 250k rows (memory must not grow with the file);
+- ``audit_xlsx_100k_seconds``: ``run_audit`` on a 100,000-row XLSX workbook (dates as date
+  cells, counts as numbers), against the same rows as CSV in the same run (target: within 3x).
 
 Run: ``python -m benchmarks audit_classify`` (set ``AUDIT_BENCH_ROWS`` for another size).
 """
@@ -98,6 +100,24 @@ def generate(path: Path, rows: int, seed: int = 20260401, chunk: int = 200_000) 
     return len(distinct) / rows, truth
 
 
+def write_xlsx(csv_path: Path, xlsx_path: Path) -> None:
+    """The same rows as an Excel export: a title row, dates as date cells, counts as numbers."""
+    from datetime import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Search Audit")
+    sheet.append(["Public Search Audit"])
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = csv.reader(handle)
+        sheet.append(next(rows))
+        for row in rows:
+            when = datetime.fromisoformat(row[2])
+            sheet.append([row[0], row[1], when, int(row[3]), row[4], row[5] or None, row[6] or None])
+    book.save(xlsx_path)
+
+
 def naive_classify(path: Path) -> list[str]:
     """The baseline: every row through the keyword list, first match wins, no caching."""
     rules = [(label, re.compile(pattern, re.I)) for label, pattern in NAIVE_RULES]
@@ -165,6 +185,26 @@ def main() -> None:
         rss_small = _peak_rss_mb(small, tmp / "out_small")
         rss_big = _peak_rss_mb(big, tmp / "out_big")
         emit("audit_peak_rss_mb", rss_big, "MB", baseline=rss_small, rows=rows, baseline_rows=rows // 4)
+        xlsx_seconds(tmp)
+
+
+def xlsx_seconds(tmp: Path, rows: int = 100_000) -> None:
+    from scenarios.cli_forensics import run_audit
+
+    as_csv, as_xlsx = tmp / "portal_100k.csv", tmp / "portal_100k.xlsx"
+    generate(as_csv, rows, seed=20260402)
+    log("writing the same rows as XLSX ...")
+    write_xlsx(as_csv, as_xlsx)
+    timings = {}
+    for name, path in (("csv", as_csv), ("xlsx", as_xlsx)):
+        t0 = time.perf_counter()
+        summary = run_audit([path], tmp / f"out_{name}")
+        timings[name] = time.perf_counter() - t0
+        assert int(summary.totals.sum()) == rows
+    same = (tmp / "out_csv" / "flags.csv").read_text().count("\n") == (tmp / "out_xlsx" / "flags.csv").read_text().count("\n")
+    emit("audit_xlsx_100k_seconds", timings["xlsx"], "s", baseline=timings["csv"], rows=rows,
+         ratio=round(timings["xlsx"] / timings["csv"], 2), target_ratio=3.0, same_row_count=same,
+         xlsx_mb=round(as_xlsx.stat().st_size / 1e6, 1), baseline_name="the same rows as CSV")
 
 
 if __name__ == "__main__":

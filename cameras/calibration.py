@@ -10,8 +10,12 @@ readings into per-condition character confusion tables and no-read rates, in the
 How the tables are estimated (per condition c):
 
 - ``p_no_read[c]``: share of samples the reader returned no text for;
+- the reader is told each plate's state (``STATE_KNOWN``), as an engine that recognises
+  the state is, so that the plate format resolves ambiguous characters;
 - readings are aligned to the truth (edit distance); a true character that was replaced
-  or dropped is an error of that character; ``p_char_error[c, s]`` is its error share,
+  or dropped is an error of that character; substitutions (what a character was read as)
+  are counted only on readings of the right length (a split or merged blob is a
+  segmentation error, not a look-alike); ``p_char_error[c, s]`` is its error share,
   shrunk toward the condition's mean rate with ``SHRINK_CHARS`` pseudo-occurrences
   (letters a state does not issue are rare);
 - ``confusion[c, s]``: what ``s`` was read as, given an error: this condition's counts,
@@ -54,6 +58,7 @@ SHRINK_CHARS = 30.0
 POOL_WEIGHT = 5.0
 PRIOR_WEIGHT = 1.0
 CA_SHARE = 0.75  # calibration over-samples out-of-state layouts to learn their letters
+STATE_KNOWN = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,11 @@ class SampleReadings:
     read: tuple[str, ...]  # "" for a no-read
     no_read: np.ndarray  # bool
     confidence: np.ndarray  # float32
+    unformatted: tuple[str, ...] = ()  # the classifier's readings before the plate format
+
+    def without_format(self) -> SampleReadings:
+        """The same samples as the classifier read them before the plate format."""
+        return replace(self, read=self.unformatted or self.read)
 
     def rates(self, condition: str) -> dict[str, float]:
         """Exact-plate accuracy, no-read rate and misread rate (among reads) for one condition."""
@@ -91,8 +101,10 @@ class SampleReadings:
 
 
 def draw_samples(per_condition: int, seed: int = DEFAULT_SEED, conditions: tuple[str, ...] = CONDITIONS,
-                 ca_share: float = CA_SHARE) -> Samples:
-    """Random plates (California mostly, other states by their share in traffic)."""
+                 ca_share: float = CA_SHARE, ca_plates: np.ndarray | None = None) -> Samples:
+    """Random plates (California mostly, other states by their share in traffic).
+    California plates are drawn from ``ca_plates`` (codes of live plates) when given,
+    else at random in California's format."""
     rng = RandomStreams(seed).generator("calibration/samples")
     others = list(OUT_OF_STATE_SHARES)
     weights = np.array([OUT_OF_STATE_SHARES[s] for s in others])
@@ -102,7 +114,10 @@ def draw_samples(per_condition: int, seed: int = DEFAULT_SEED, conditions: tuple
                         rng.choice(len(others), size=per_condition, p=weights / weights.sum()))
         for k in pick:
             state = "CA" if k < 0 else others[k]
-            texts.append(decode_many(PLATE_FORMATS[state].generate(rng, 1))[0])
+            if state == "CA" and ca_plates is not None:
+                texts.append(decode_many(ca_plates[rng.integers(len(ca_plates), size=1)])[0])
+            else:
+                texts.append(decode_many(PLATE_FORMATS[state].generate(rng, 1))[0])
             states.append(state)
             conds.append(condition)
     seeds = rng.integers(0, 2**63, size=len(texts), dtype=np.uint64)
@@ -128,21 +143,26 @@ def _init_worker(reader: PlateRecogniser) -> None:
     _WORKER_READER = reader
 
 
-def _read_rows(args: tuple[Samples, int, int]) -> tuple[list[str], list[bool], list[float]]:
-    samples, lo, hi = args
+def _read_rows(args: tuple[Samples, int, int, bool]) -> tuple[list[str], list[bool], list[float], list[str]]:
+    samples, lo, hi, state_known = args
     reader = _WORKER_READER or default_recogniser()
-    readings = reader.read_many([render_sample(samples, i) for i in range(lo, hi)])
-    return [r.text for r in readings], [r.no_read for r in readings], [r.confidence for r in readings]
+    states = list(samples.state[lo:hi]) if state_known else None
+    readings = reader.read_many([render_sample(samples, i) for i in range(lo, hi)], states)
+    return ([r.text for r in readings], [r.no_read for r in readings], [r.confidence for r in readings],
+            [r.unformatted for r in readings])
 
 
-def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250) -> SampleReadings:
+def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250,
+                state_known: bool = STATE_KNOWN) -> SampleReadings:
     """Render and read every sample; ``workers`` processes (default: CPUs, at most 4).
+    With ``state_known`` the reader is told each plate's issuing state (its format then
+    resolves ambiguous characters), as an engine that recognises the state is.
 
     Results do not depend on ``workers``: every picture comes from its own seed. Worker
     processes are spawned, so a script calling this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard."""
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-    jobs = [(samples, lo, min(lo + chunk, len(samples))) for lo in range(0, len(samples), chunk)]
+    jobs = [(samples, lo, min(lo + chunk, len(samples)), state_known) for lo in range(0, len(samples), chunk)]
     reader = default_recogniser()
     if workers > 1 and len(jobs) > 1:
         # fresh interpreters (forking a process whose OpenCV and BLAS thread pools are
@@ -155,7 +175,7 @@ def run_samples(samples: Samples, workers: int | None = None, chunk: int = 250) 
     read = tuple(t for p in parts for t in p[0])
     no_read = np.array([x for p in parts for x in p[1]], bool)
     confidence = np.array([x for p in parts for x in p[2]], np.float32)
-    return SampleReadings(samples, read, no_read, confidence)
+    return SampleReadings(samples, read, no_read, confidence, tuple(t for p in parts for t in p[3]))
 
 
 # ---------------------------------------------------------------------------------
@@ -216,13 +236,16 @@ def count_errors(readings: SampleReadings, conditions: tuple[str, ...] = CONDITI
         truth, got = readings.samples.text[i], readings.read[i]
         read[c] += 1
         mis[c] += truth != got
+        # a reading of another length is a segmentation error (a character split, merged
+        # or lost): its errors count in the rates, but its aligned pairs are not look-alikes
+        same_length = len(got) == len(truth)
         for t, r in align(truth, got) if truth != got else ((ch, ch) for ch in truth):
             if not t:
                 continue  # an inserted character: counted in the plate-level rate only
             occ[c, index[t]] += 1
             if r != t:
                 err[c, index[t]] += 1
-                if r:
+                if r and same_length:
                     sub[c, index[t], index[r]] += 1
     return ErrorCounts(occ, err, sub, read, mis, nr, total)
 
@@ -292,15 +315,7 @@ def write_artefact(model: ConfusionMisreadModel, path: str | Path = ARTEFACT) ->
 
 
 # ---------------------------------------------------------------------------------
-# Evaluation: accuracy per condition and along one picture parameter.
-
-
-def evaluate(samples: int = 2000, seed: int = DEFAULT_SEED + 1, conditions: tuple[str, ...] = ("clean", *CONDITIONS),
-             workers: int | None = None) -> dict[str, dict[str, float]]:
-    """Exact-plate accuracy, no-read and misread rates per condition on fresh samples."""
-    per_condition = max(1, samples // len(conditions))
-    readings = run_samples(draw_samples(per_condition, seed, conditions), workers)
-    return {c: readings.rates(c) for c in conditions}
+# Accuracy along one picture parameter (per-condition evaluation: cameras.evaluation).
 
 
 def accuracy_curve(parameter: str, values: list[float], samples: int = 200, seed: int = DEFAULT_SEED + 2,

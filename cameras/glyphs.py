@@ -3,7 +3,8 @@
 ``patch_features`` turns a character patch (dark ink on light, cut out of the upright
 strip the reader builds) into pixels plus edge-orientation histograms. ``build_glyph_bank``
 draws every character in every available typeface many times with random degradations
-(size, condensing, weight, shear, blur, motion, contrast, noise), cuts each out the way
+(size, blur, motion, contrast, noise) and, in half the samples, shape changes (condensed
+to expanded widths, thinner and bolder strokes, slant), cuts each out the way
 the reader cuts characters, and learns PCA followed by Fisher's linear discriminant on
 the result. The default bank is built on first use (a few seconds) and cached, in the
 process and on disk (``ALPRSIM_CACHE_DIR``, default ``~/.cache/alprsim``; "" disables it),
@@ -113,21 +114,38 @@ class GlyphBank:
         return ((features - self.mean) @ self.projection).astype(np.float32)
 
 
-def _degraded_glyph(face: str, char: str, rng: np.random.Generator) -> np.ndarray:
+def _degraded_glyph(face: str, char: str, rng: np.random.Generator, vary_shape: bool = True) -> np.ndarray:
     """One training patch: a glyph drawn small, blurred and noisy, then upsampled and cut out
-    the way the reader cuts characters out of a strip."""
+    the way the reader cuts characters out of a strip.
+
+    With ``vary_shape`` the shape itself is varied too, so that the reader learns
+    characters rather than one typeface's drawing of them: condensed to expanded widths,
+    thinner and bolder strokes, a stronger slant either way. Without it, the glyph keeps
+    its typeface's shape, condensed into a plate box (the fine differences between, say,
+    a plate font's 0 and O survive in those samples)."""
     height = int(rng.integers(9, 34))
-    # plate fonts are condensed into boxes about half as wide as tall
-    condense = float(rng.uniform(0.6, 0.95))
-    max_width = int(96 * rng.uniform(0.3, 0.7))
+    # plate fonts are condensed into boxes about half as wide as tall; other typefaces
+    # (and vanity or older plates) are drawn at their natural width or wider
+    condense = float(rng.uniform(0.5, 1.25) if vary_shape else rng.uniform(0.6, 0.95))
+    max_width = int(96 * (rng.uniform(0.3, 0.95) if vary_shape else rng.uniform(0.3, 0.7)))
     mask = fitted_glyph(face, char, 96, max_width, condense, int(rng.integers(0, 3)))
-    shear = float(rng.normal(0, 0.06))
+    # pixels at 96 px tall: thinner (erode) or bolder (dilate)
+    stroke = int(rng.integers(-2, 4)) if vary_shape else 0
+    if stroke:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(stroke) + 1, 2 * abs(stroke) + 1))
+        if stroke > 0:  # bolder, with room to grow
+            mask = cv2.dilate(cv2.copyMakeBorder(mask, stroke, stroke, stroke, stroke, cv2.BORDER_CONSTANT,
+                                                 value=0), kernel)
+        else:  # thinner; a hairline face eroded away would teach blanks, so keep it then
+            thinner = cv2.erode(mask, kernel)
+            mask = thinner if thinner.sum() > 0.4 * mask.sum() else mask
+    shear = float(np.clip(rng.normal(0, 0.09 if vary_shape else 0.06), -0.25, 0.25))
     pad = 12
-    canvas = np.zeros((96 + 2 * pad, mask.shape[1] + 2 * pad + 20), np.float32)
-    canvas[pad:pad + 96, pad + 10:pad + 10 + mask.shape[1]] = mask
+    canvas = np.zeros((mask.shape[0] + 2 * pad, mask.shape[1] + 2 * pad + 20), np.float32)
+    canvas[pad:pad + mask.shape[0], pad + 10:pad + 10 + mask.shape[1]] = mask
     warp = np.float32([[1, shear, -shear * canvas.shape[0] / 2], [0, 1, 0]])
     canvas = cv2.warpAffine(canvas, warp, (canvas.shape[1], canvas.shape[0]))
-    scale = height / 96
+    scale = height / mask.shape[0]
     small = cv2.resize(canvas, (max(4, int(canvas.shape[1] * scale)), max(4, int(canvas.shape[0] * scale))),
                        interpolation=cv2.INTER_AREA)
     blur = float(rng.uniform(0.0, 1.1))
@@ -152,7 +170,7 @@ def _degraded_glyph(face: str, char: str, rng: np.random.Generator) -> np.ndarra
     return grey[y0:y1, x0:x1]
 
 
-def build_glyph_bank(faces: tuple[str, ...] | None = None, per_glyph: int = 28, pca_dims: int = 128,
+def build_glyph_bank(faces: tuple[str, ...] | None = None, per_glyph: int = 20, pca_dims: int = 128,
                      lda_dims: int = 35, shrinkage: float = 0.1, seed: int = _BANK_SEED) -> GlyphBank:
     """Draw every character in every typeface ``per_glyph`` times with random degradations,
     and learn the discriminant projection the reader matches in."""
@@ -162,8 +180,8 @@ def build_glyph_bank(faces: tuple[str, ...] | None = None, per_glyph: int = 28, 
     patches, labels = [], []
     for label, char in enumerate(ALPHABET):  # grouped by label: per-class scores are a reshape
         for face in faces:
-            for _ in range(per_glyph):
-                patches.append(_degraded_glyph(face, char, rng))
+            for k in range(per_glyph):
+                patches.append(_degraded_glyph(face, char, rng, vary_shape=k % 2 == 1))
                 labels.append(label)
     feats = patch_features(patches).astype(np.float64)
     y = np.asarray(labels, np.int16)

@@ -100,8 +100,9 @@ class ImagePathMisreadModel:
                 colour = len(self.gallery) + len(images) < self.gallery_size
                 images.append(render_plate(text, params, rng, state, colour=colour))
                 meta.append((text, state, colour))
-            for i, image, (text, state, colour), reading in zip(rows, images, meta, self.reader.read_many(images),
-                                                               strict=True):
+            # told the plate's state, as in calibration (an engine that recognises states)
+            readings = self.reader.read_many(images, [state for _, state, _ in meta])
+            for i, image, (text, state, colour), reading in zip(rows, images, meta, readings, strict=True):
                 confidence[i] = reading.confidence
                 no_read[i] = reading.no_read
                 if not reading.no_read:
@@ -142,4 +143,4 @@ def sample_gallery(samples: Samples, reader: PlateRecogniser | None = None) -> l
     reader = reader if reader is not None else default_recogniser()
     images = [render_sample(samples, i, colour=True) for i in range(len(samples))]
     return [GalleryItem(img, samples.text[i], r, samples.condition[i], samples.state[i])
-            for i, (img, r) in enumerate(zip(images, reader.read_many(images), strict=True))]
+            for i, (img, r) in enumerate(zip(images, reader.read_many(images, list(samples.state)), strict=True))]

@@ -23,7 +23,10 @@ from sim.random_streams import RandomStreams, keyed_uniforms, keyed_uniforms16
 CONDITIONS: tuple[str, ...] = ("day", "day_fast", "night", "night_fast")
 FAST_SPEED_MPS = 20.0
 
-CONFUSABLE_GROUPS: tuple[str, ...] = ("0ODQ", "1IL7", "2Z", "5S", "8B", "6G", "UV", "MN", "4A", "3E")
+# The characters ALPR engines are reported to confuse (FACTS.md), then look-alike pairs
+# the prior adds (assumption).
+PUBLISHED_CONFUSABLE_GROUPS: tuple[str, ...] = ("0ODQ", "1IL7", "2Z", "5S", "8B", "6G")
+CONFUSABLE_GROUPS: tuple[str, ...] = (*PUBLISHED_CONFUSABLE_GROUPS, "UV", "MN", "4A", "3E")
 
 
 def condition_index(night: np.ndarray, speed_mps: np.ndarray) -> np.ndarray:
@@ -194,3 +197,63 @@ def default_misread_model() -> MisreadModel:
     if artefact.exists():
         return ConfusionMisreadModel.load(artefact)
     return prior_misread_model()
+
+
+# ---------------------------------------------------------------------------------
+# Summaries of a confusion structure, and misreads that land on real cars.
+
+
+def _published_pairs() -> np.ndarray:
+    """(BASE, BASE) bool: true and read symbol in one published confusable group."""
+    group = np.full(BASE, -1)
+    for g, chars in enumerate(PUBLISHED_CONFUSABLE_GROUPS):
+        for ch in chars:
+            group[ALPHABET.index(ch) + 1] = g
+    same = (group[:, None] == group[None, :]) & (group[:, None] >= 0)
+    np.fill_diagonal(same, False)
+    return same
+
+
+def confusable_share(substitutions: np.ndarray) -> float:
+    """Share of substitutions (a (BASE, BASE) table: true symbol -> read symbol, counts or
+    expected counts) whose two characters lie in one of the published confusable groups
+    (0/O/D/Q, 1/I/L/7, 2/Z, 5/S, 8/B, 6/G; FACTS.md). NaN when there are none."""
+    table = np.asarray(substitutions, float).copy()
+    np.fill_diagonal(table, 0.0)
+    total = table.sum()
+    return float(table[_published_pairs()].sum() / total) if total > 0 else float("nan")
+
+
+def top_confusions(substitutions: np.ndarray, n: int = 10) -> list[tuple[str, str, float]]:
+    """The ``n`` commonest substitutions as (true, read, share of all substitutions)."""
+    table = np.asarray(substitutions, float).copy()
+    np.fill_diagonal(table, 0.0)
+    table[0, :] = table[:, 0] = 0.0
+    total = table.sum()
+    if total <= 0:
+        return []
+    order = np.argsort(table, axis=None, kind="stable")[::-1][:n]
+    rows, cols = np.unravel_index(order, table.shape)
+    return [(ALPHABET[r - 1], ALPHABET[c - 1], float(table[r, c] / total))
+            for r, c in zip(rows, cols, strict=True) if table[r, c] > 0]
+
+
+def expected_substitutions(model: ConfusionMisreadModel, condition: str, occurrences: np.ndarray) -> np.ndarray:
+    """(BASE, BASE) substitutions the fast model expects under ``condition`` given how often
+    each symbol occurs (``occurrences``, (BASE,))."""
+    c = model.conditions.index(condition)
+    return model.p_char_error[c][:, None] * model.confusion[c] * np.asarray(occurrences, float)[:, None]
+
+
+def misread_live_hits(true_codes: np.ndarray, read_codes: np.ndarray, live_codes: np.ndarray) -> np.ndarray:
+    """(n,) bool: read ``i`` is a misread (not its true plate) that is another live plate.
+
+    ``live_codes``: the plate codes of every car in the population (any order, duplicates
+    allowed); such a misread points a search or a hotlist alert at an innocent car."""
+    true_codes = np.asarray(true_codes, np.int64)
+    read_codes = np.asarray(read_codes, np.int64)
+    live = np.unique(np.asarray(live_codes, np.int64))
+    if not len(live):
+        return np.zeros(len(read_codes), bool)
+    at = np.minimum(np.searchsorted(live, read_codes), len(live) - 1)
+    return (read_codes != true_codes) & (live[at] == read_codes)

@@ -66,7 +66,7 @@ def read_osm_cameras(path: str | Path) -> list[OsmCamera]:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise CameraFileError(f"{path}: cannot read GeoJSON ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise CameraFileError(f"{path}: expected a GeoJSON FeatureCollection with 'features'")

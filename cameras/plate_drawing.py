@@ -1,8 +1,9 @@
 """Drawing a state's plate flat, as it is made: typefaces, glyphs, colours, layout.
 
 Typefaces: OpenCV 5 draws its "Hershey" font constants with a built-in sans face at
-several weights, and also has 'uni' and 'italic'; DejaVu faces (shipped with matplotlib,
-a dependency) add typefaces of other designs when installed. Characters are condensed
+several weights, and also has 'uni' and 'italic'; TrueType faces shipped with matplotlib
+(a dependency: DejaVu sans, mono and serif, Computer Modern sans, STIX
+serif) add typefaces of other designs when installed. Characters are condensed
 into plate boxes about half as wide as tall, as plate fonts are. ``PLATE_STYLES`` gives
 each state in ``sim.plates.PLATE_FORMATS`` a simplified look (not a replica).
 """
@@ -28,7 +29,9 @@ _CHAR_TOP = 36
 # Typefaces.
 
 _DEJAVU = {"dejavu-sans-bold": "DejaVuSans-Bold.ttf", "dejavu-mono-bold": "DejaVuSansMono-Bold.ttf",
-           "dejavu-mono": "DejaVuSansMono.ttf", "dejavu-serif-bold": "DejaVuSerif-Bold.ttf"}
+           "dejavu-mono": "DejaVuSansMono.ttf", "dejavu-serif-bold": "DejaVuSerif-Bold.ttf",
+           "dejavu-sans": "DejaVuSans.ttf", "cm-sans": "cmss10.ttf",
+           "stix-bold": "STIXGeneralBol.ttf"}
 _BUILTIN = {"sans-400": ("sans", 400), "sans-600": ("sans", 600), "sans-800": ("sans", 800),
             "uni": ("uni", 0), "italic": ("italic", 400)}
 

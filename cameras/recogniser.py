@@ -7,14 +7,20 @@ Three stages, as classic plate readers do:
    characters; fit lines through their tops and bottoms and warp that band to an
    upright strip (this undoes perspective and roll);
 2. segment: binarise the strip again, keep blobs of character height, join the pieces of
-   broken characters and split blobs that hold two;
+   broken characters and split blobs that hold two; a blob that may be one wide
+   character (an M or a W of a typeface that is not condensed) or two touching ones
+   keeps both cuts, and the classifier picks the cut whose pieces look most like glyphs
+   (or, when that makes a plate of no format's length, the other one);
 3. classify: each character patch becomes a small normalised image (pixels plus
    edge-orientation histograms) and is matched by nearest neighbours, in a PCA +
    Fisher-discriminant space, against a bank of glyphs drawn in every available
-   typeface with random degradations (``cameras.glyphs``; built on first use, cached);
-4. plate syntax: as deployed engines do, the reading is fitted to the state pattern
-   (``sim.plates.PLATE_FORMATS``) that costs least, unless every pattern costs too much
-   (a vanity plate is read as it is).
+   typeface with random degradations and shape changes (``cameras.glyphs``; built on
+   first use, cached): it reads typefaces it was not built on;
+4. plate grammar (``cameras.plate_grammar``): as deployed engines do, ambiguous
+   characters are resolved by the plate format of the state, when the caller knows it
+   (``read(image, state="CA")``), else by whichever state's format fits best; a reading
+   no format fits (a vanity plate) is read as it is. ``Reading.format_state`` says which
+   format was used ("" when none), ``Reading.unformatted`` what the classifier read.
 
 A read is ``Reading(text, char_confidence, confidence, no_read)``; a crop where no row
 of ``min_chars`` to ``max_chars`` characters is found, whose confidence is below
@@ -31,7 +37,11 @@ import cv2
 import numpy as np
 
 from cameras.glyphs import STRIP_CHAR_H, GlyphBank, default_bank, patch_features
-from sim.plates import ALPHABET, PLATE_FORMATS
+from cameras.plate_grammar import apply_syntax, fit_format, format_length, format_lengths
+from sim.plates import ALPHABET
+
+__all__ = ["NO_READ", "PlateRecogniser", "Reading", "apply_syntax", "default_recogniser", "flatten_illumination",
+           "localise", "read_plate", "segment", "segment_cells", "segment_flat"]
 
 _STRIP_PAD = 7
 _FIND_H = 110  # localisation works on crops scaled down to this height
@@ -45,6 +55,8 @@ class Reading:
     char_confidence: tuple[float, ...]
     confidence: float
     no_read: bool
+    format_state: str = ""  # whose plate format the text was fitted to; "" if read freely
+    unformatted: str = ""  # the classifier's own reading, before the plate format
 
 
 NO_READ = Reading("", (), 0.0, True)
@@ -186,20 +198,33 @@ def segment(strip: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 
 def segment_flat(flat: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Character boxes in a strip whose illumination is already flattened.
+    """Character boxes in a strip whose illumination is already flattened (every
+    ambiguous wide blob cut into the characters its width suggests)."""
+    return [box for cell in segment_cells(flat) for box in cell[0]]
+
+
+Box = tuple[int, int, int, int]
+Cell = list[list[Box]]  # alternative readings of one blob: itself, or the characters it holds
+
+
+def segment_cells(flat: np.ndarray) -> list[Cell]:
+    """Blobs left to right, each with its alternative cuts (the first is the default).
 
     Thresholds a little either side of Otsu's level are tried (a darker one keeps the
     blurred gaps between characters open, a lighter one keeps faint strokes whole) and
-    the most plausible row of characters is kept."""
+    the most plausible row of characters is kept. A blob a little wider than the row's
+    characters is either one wide character (an M or a W in a typeface that is not
+    condensed) or two touching ones: both cuts are kept, and the classifier decides."""
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     lo = float(np.partition(flat.ravel(), flat.size // 50)[flat.size // 50])
     best, best_score = [], -1.0
     for factor in (0.85, 0.7, 1.0):
         _, binary = cv2.threshold(flat, lo + factor * (otsu - lo), 255, cv2.THRESH_BINARY_INV)
-        boxes, splits = _boxes(binary)
+        cells, splits = _cells(binary)
+        boxes = [box for cell in cells for box in cell[0]]
         score = _row_plausibility(boxes) - 0.5 * splits
         if score > best_score + 0.25:
-            best, best_score = boxes, score
+            best, best_score = cells, score
         if splits == 0 and score >= 6 and len(boxes) == score:
             break  # every blob is a plausible character: look no further
     return best
@@ -217,8 +242,8 @@ def _row_plausibility(boxes: list[tuple[int, int, int, int]]) -> float:
     return float(min(good.sum(), 8)) - 0.5 * max(0, len(boxes) - 8)
 
 
-def _boxes(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
-    """Character boxes in one binarised strip, and how many blobs had to be cut apart."""
+def _cells(binary: np.ndarray) -> tuple[list[Cell], int]:
+    """Character cells in one binarised strip, and how many blobs had to be cut apart."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     s = stats[1:]
     height, width = binary.shape
@@ -241,7 +266,7 @@ def _boxes(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
                 continue
         boxes.append([int(x), int(y), int(w), int(h)])
     boxes = _join_slivers(boxes)
-    tall = [b for b in boxes if b[3] >= 0.62 * STRIP_CHAR_H]
+    tall = _drop_frame_edges([tuple(b) for b in boxes if b[3] >= 0.62 * STRIP_CHAR_H])
     if not tall:
         return [], 0
     # plate fonts are condensed: a character is about half as wide as tall; wider blobs
@@ -249,28 +274,42 @@ def _boxes(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], int]:
     single = [b[2] for b in tall if 0.25 * b[3] < b[2] < 0.72 * b[3]]
     unit = min(max(_median(single), 0.3 * STRIP_CHAR_H), 0.6 * STRIP_CHAR_H) if single else 0.5 * STRIP_CHAR_H
     gap = 0.06 * STRIP_CHAR_H
-    result: list[tuple[int, int, int, int]] = []
+    result: list[Cell] = []
     splits = 0
     for x, y, w, h in tall:
         parts = max(1, int(round((w + gap) / (unit + gap)))) if w > 1.4 * unit else 1
         if parts > 1:  # touching characters: cut at the thinnest columns
             splits += parts - 1
-            cols = (binary[y:y + h, x:x + w] > 0).sum(axis=0).astype(np.float32)
-            cuts = []
-            for k in range(1, parts):
-                centre = k * w / parts
-                # plate fonts are near monospace: cut near the equal division, where ink is thinnest
-                lo, hi = max(1, int(centre - 0.2 * w / parts)), min(w - 1, int(centre + 0.2 * w / parts) + 1)
-                if hi <= lo:
-                    cuts.append(int(centre))
-                    continue
-                cost = cols[lo:hi] + 0.15 * h * np.abs(np.arange(lo, hi) - centre) / max(w / parts, 1)
-                cuts.append(lo + int(np.argmin(cost)))
-            edges = [0, *cuts, w]
-            result.extend((x + a, y, b - a, h) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a > 1)
+            cut = _cut(binary, (x, y, w, h), parts)
+            # one fewer character than the width suggests, when it may be a wide one
+            # (an M or W of a typeface that is not condensed is up to 1.4 times as wide
+            # as tall): the classifier decides between the cuts
+            fewer = parts - 1
+            if w - (fewer - 1) * (unit + gap) <= 1.45 * h:
+                result.append([cut, _cut(binary, (x, y, w, h), fewer) if fewer > 1 else [(x, y, w, h)]])
+            else:
+                result.append([cut])
         else:
-            result.append((x, y, w, h))
-    return _drop_frame_edges(result), splits
+            result.append([[(x, y, w, h)]])
+    return result, splits
+
+
+def _cut(binary: np.ndarray, box: Box, parts: int) -> list[Box]:
+    """A blob of ``parts`` touching characters, cut near equal divisions where ink is thinnest."""
+    x, y, w, h = box
+    cols = (binary[y:y + h, x:x + w] > 0).sum(axis=0).astype(np.float32)
+    cuts = []
+    for k in range(1, parts):
+        centre = k * w / parts
+        # plate fonts are near monospace: cut near the equal division, where ink is thinnest
+        lo, hi = max(1, int(centre - 0.2 * w / parts)), min(w - 1, int(centre + 0.2 * w / parts) + 1)
+        if hi <= lo:
+            cuts.append(int(centre))
+            continue
+        cost = cols[lo:hi] + 0.15 * h * np.abs(np.arange(lo, hi) - centre) / max(w / parts, 1)
+        cuts.append(lo + int(np.argmin(cost)))
+    edges = [0, *cuts, w]
+    return [(x + a, y, b - a, h) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a > 1]
 
 
 def _join_slivers(boxes: list[list[int]]) -> list[list[int]]:
@@ -291,55 +330,30 @@ def _join_slivers(boxes: list[list[int]]) -> list[list[int]]:
     return out
 
 
-def _drop_frame_edges(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """A thin blob at either end, set apart by much more than the characters' spacing, is
-    the plate frame's edge, not a '1'."""
+def _drop_frame_edges(boxes: list[Box]) -> list[Box]:
+    """A thin blob at either end that is set apart by much more than the characters'
+    spacing, or does not line up with the row's tops and bottoms, is the plate frame's
+    edge, not a '1'."""
     if len(boxes) < 4:
         return boxes
+    top = _median([b[1] for b in boxes])
+    bottom = _median([b[1] + b[3] for b in boxes])
+    char_h = bottom - top
+
+    def frame_like(box: Box, gap: float) -> bool:
+        if box[2] >= 0.3 * box[3]:
+            return False
+        off_row = max(abs(box[1] - top), abs(box[1] + box[3] - bottom)) > 0.12 * char_h
+        hairline = box[2] <= 0.05 * box[3]  # thinner than any character's stroke
+        return off_row or hairline or gap > 2.5 * typical + 2
+
     gaps = [b[0] - (a[0] + a[2]) for a, b in zip(boxes[:-1], boxes[1:], strict=True)]
     typical = max(_median(gaps[1:-1]), 0.06 * STRIP_CHAR_H)
-    if boxes[0][2] < 0.3 * boxes[0][3] and gaps[0] > 2.5 * typical + 2:
+    if frame_like(boxes[0], gaps[0]):
         boxes, gaps = boxes[1:], gaps[1:]
-    if boxes[-1][2] < 0.3 * boxes[-1][3] and gaps[-1] > 2.5 * typical + 2:
+    if frame_like(boxes[-1], gaps[-1]):
         boxes = boxes[:-1]
     return boxes
-
-
-# ---------------------------------------------------------------------------------
-# Plate syntax: like deployed engines, prefer a reading that fits a state's pattern.
-
-
-@lru_cache(maxsize=1)
-def _syntax_masks() -> dict[int, np.ndarray]:
-    """Plate length -> (patterns, length, len(ALPHABET)) bool: symbols allowed per slot."""
-    by_len: dict[int, list[np.ndarray]] = {}
-    seen = set()
-    for fmt in PLATE_FORMATS.values():
-        if (fmt.pattern, fmt.letters) in seen:
-            continue
-        seen.add((fmt.pattern, fmt.letters))
-        mask = np.zeros((len(fmt.pattern), len(ALPHABET)), bool)
-        for k, slot in enumerate(fmt.pattern):
-            allowed = {"D": "0123456789", "L": fmt.letters, "A": ALPHABET}.get(slot, slot)
-            mask[k, [ALPHABET.index(c) for c in allowed]] = True
-        by_len.setdefault(len(fmt.pattern), []).append(mask)
-    return {n: np.stack(masks) for n, masks in by_len.items()}
-
-
-def apply_syntax(log_p: np.ndarray, max_loss: float) -> np.ndarray:
-    """Best labels for one plate's (n, classes) log-probabilities, fitted to the state
-    pattern that costs least, when that costs at most ``max_loss`` nats over the free read."""
-    free = log_p.argmax(axis=1)
-    masks = _syntax_masks().get(len(log_p))
-    if masks is None:
-        return free
-    constrained = np.where(masks, log_p[None], -np.inf)
-    best_per_slot = constrained.max(axis=2)  # (patterns, n)
-    totals = best_per_slot.sum(axis=1)
-    k = int(np.argmax(totals))
-    if log_p.max(axis=1).sum() - totals[k] > max_loss:
-        return free  # a vanity plate or an out-of-area layout: read it as it is
-    return constrained[k].argmax(axis=1)
 
 
 # ---------------------------------------------------------------------------------
@@ -363,20 +377,26 @@ class PlateRecogniser:
     max_glyph_distance: float = 44.0  # mean squared distance to the nearest glyph (LDA units)
     syntax_max_loss: float = 6.0
 
-    def characters(self, image: np.ndarray) -> list[np.ndarray] | None:
-        """The character patches of one crop, or None when no plate row is found."""
+    def cells(self, image: np.ndarray) -> list[list[list[np.ndarray]]] | None:
+        """The character cells of one crop (each: alternative cuts, each a list of patches),
+        or None when no plate row is found."""
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         strip = localise(gray)
         if strip is None:
             return None
         strip = flatten_illumination(strip)
-        boxes = segment_flat(strip)
-        if not self.min_chars <= len(boxes) <= self.max_chars:
+        cells = segment_cells(strip)
+        if not self.min_chars <= sum(len(cell[0]) for cell in cells) <= self.max_chars:
             return None
         pad = 1
         h_s, w_s = strip.shape
-        return [strip[max(0, y - pad):min(h_s, y + h + pad), max(0, x - pad):min(w_s, x + w + pad)]
-                for x, y, w, h in boxes]
+        return [[[strip[max(0, y - pad):min(h_s, y + h + pad), max(0, x - pad):min(w_s, x + w + pad)]
+                  for x, y, w, h in alternative] for alternative in cell] for cell in cells]
+
+    def characters(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The character patches of one crop (default cuts), or None when no plate row is found."""
+        cells = self.cells(image)
+        return None if cells is None else [p for cell in cells for p in cell[0]]
 
     def log_probabilities(self, patches: list[np.ndarray]) -> np.ndarray:
         """(n, len(ALPHABET)) log-probabilities of each patch's symbol."""
@@ -403,30 +423,63 @@ class PlateRecogniser:
         scores -= scores.max(axis=1, keepdims=True)
         return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True)), nearest
 
-    def read(self, image: np.ndarray) -> Reading:
-        return self.read_many([image])[0]
+    def read(self, image: np.ndarray, state: str | None = None) -> Reading:
+        return self.read_many([image], None if state is None else [state])[0]
 
-    def read_many(self, images: list[np.ndarray]) -> list[Reading]:
-        per_image = [self.characters(img) for img in images]
-        log_p, nearest = self.match([p for patches in per_image if patches for p in patches])
+    def read_many(self, images: list[np.ndarray], states: list[str | None] | None = None) -> list[Reading]:
+        """Read every crop; ``states[i]`` is the issuing state of crop ``i`` when known (its
+        plate format then resolves ambiguous characters), None when unknown."""
+        if states is not None and len(states) != len(images):
+            raise ValueError(f"read_many: {len(states)} states for {len(images)} images")
+        per_image = [self.cells(img) for img in images]
+        flat = [p for cells in per_image if cells for cell in cells for alt in cell for p in alt]
+        log_p, nearest = self.match(flat)
         readings, k = [], 0
-        for patches in per_image:
-            if not patches:
+        for i, cells in enumerate(per_image):
+            if not cells:
                 readings.append(NO_READ)
                 continue
-            lp, dist = log_p[k:k + len(patches)], nearest[k:k + len(patches)]
-            k += len(patches)
-            labels = apply_syntax(lp, self.syntax_max_loss)
+            state = None if states is None else states[i]
+            n = sum(len(alt) for cell in cells for alt in cell)
+            lp, dist = self._choose_cuts(cells, log_p[k:k + n], nearest[k:k + n], state)
+            k += n
+            labels, fitted = fit_format(lp, self.syntax_max_loss, state)
             char_p = np.exp(lp[np.arange(len(labels)), labels])
-            text = "".join(ALPHABET[i] for i in labels)
+            text = "".join(ALPHABET[j] for j in labels)
             conf = tuple(round(float(v), 4) for v in char_p)
-            plate_conf = float(np.exp(np.mean(np.log(np.maximum(char_p, 1e-9)))))
+            plate_conf = round(float(np.exp(np.mean(np.log(np.maximum(char_p, 1e-9))))), 6)
             # blobs that resemble no glyph (texture, noise, rain) are not a plate
             if plate_conf < self.min_confidence or float(dist.mean()) > self.max_glyph_distance:
                 readings.append(Reading("", conf, plate_conf, True))
             else:
-                readings.append(Reading(text, conf, plate_conf, False))
+                free = "".join(ALPHABET[j] for j in lp.argmax(axis=1))
+                readings.append(Reading(text, conf, plate_conf, False, fitted, free))
         return readings
+
+    def _choose_cuts(self, cells, log_p: np.ndarray, nearest: np.ndarray, state: str | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the cut whose patches lie nearest the glyphs; but when that makes a
+        plate of no format's length (the state's, when known) and one blob's other cut
+        alone gives one, that cut (the cheapest such)."""
+        rows, extra = [], []  # chosen patch rows; (cost, cell, rows) of the runner-up cuts
+        k = 0
+        for c, cell in enumerate(cells):
+            spans = []
+            for alt in cell:
+                spans.append((float(nearest[k:k + len(alt)].mean()), list(range(k, k + len(alt)))))
+                k += len(alt)
+            best = min(range(len(spans)), key=lambda j: spans[j][0])
+            rows.append(spans[best][1])
+            extra += [(spans[j][0] - spans[best][0], c, spans[j][1]) for j in range(len(spans)) if j != best]
+        targets = {format_length(state)} if state is not None else format_lengths()
+        length = sum(len(r) for r in rows)
+        if extra and length not in targets:
+            fits = [e for e in extra if length - len(rows[e[1]]) + len(e[2]) in targets]
+            if fits:
+                _, c, alt_rows = min(fits)
+                rows[c] = alt_rows
+        chosen = [r for cell_rows in rows for r in cell_rows]
+        return log_p[chosen], nearest[chosen]
 
 
 @lru_cache(maxsize=2)

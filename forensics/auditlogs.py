@@ -175,7 +175,7 @@ def iter_chunks(path: str | Path, format: str = "auto", chunk_rows: int = CHUNK_
     if format not in ("auto", *FORMATS):
         raise ValueError(f"format {format!r} is not one of auto, {', '.join(FORMATS)}")
     if not path.is_file():
-        raise AuditFormatError(source, 0, "-", "no such file")
+        raise AuditFormatError(source, 0, "-", "is a directory, not a file" if path.is_dir() else "no such file")
     with open(path, "rb") as probe:
         is_xlsx = probe.read(4) == b"PK\x03\x04"
     table = xlsx_table(path, info, _is_header) if is_xlsx else csv_table(path, info, _is_header)
@@ -264,22 +264,24 @@ def _parse_counts(values: Sequence[object], lines: np.ndarray, source: str, colu
             strings = np.asarray(values, dtype=str)
             blank = np.char.str_len(np.char.strip(strings)) == 0
             strings[blank] = "-1"
-            return strings.astype(np.int64)
-        except (ValueError, TypeError):
+            counts = strings.astype(np.int64)
+            if not (counts[~blank] < 0).any():  # a negative count takes the slow path, which names it
+                return counts
+        except (ValueError, TypeError, OverflowError):
             pass
     out = np.full(len(values), NO_COUNT, dtype=np.int64)
     for i, value in enumerate(values):
-        if value is None or isinstance(value, int | float):
-            if value is not None:
-                out[i] = int(value)
+        if value is None:
             continue
-        text = str(value).strip().replace(",", "")
+        text = str(value).strip().replace(",", "")  # XLSX numbers too: NaN, inf and negatives are named below
         if not text or text.lower() in _MASK_VALUES or text.lower() in ("n/a", "na", "-"):
             continue
         try:
-            out[i] = int(float(text))
-        except ValueError:
+            out[i] = count = int(float(text))
+        except (ValueError, OverflowError):  # NaN, inf, beyond int64
             raise AuditFormatError(source, int(lines[i]), column, f"{value!r} is not a count") from None
+        if count < 0:
+            raise AuditFormatError(source, int(lines[i]), column, f"{value!r} is not a count (negative)")
     return out
 
 
@@ -400,10 +402,17 @@ def read_portal_stats(path: str | Path) -> list[PortalStats]:
     """Portal statistics (``ca_flock_portal_agency_stats.csv`` and its column variants)."""
     import csv
 
-    from forensics.auditfiles import open_text_lines
+    from forensics.auditfiles import csv_problem, open_text_lines
 
     source = str(path)
-    reader = csv.reader(open_text_lines(path))
+    reader = csv.reader(open_text_lines(path), strict=True)
+    try:
+        return _read_portal_stats(source, reader)
+    except csv.Error as exc:
+        raise AuditFormatError(source, reader.line_num, "-", csv_problem(exc)) from None
+
+
+def _read_portal_stats(source: str, reader) -> list[PortalStats]:
     header = next(reader, None)
     if header is None:
         raise AuditFormatError(source, 1, "-", "empty file")
@@ -425,8 +434,10 @@ def read_portal_stats(path: str | Path) -> list[PortalStats]:
                 values[name] = None
             else:
                 try:
-                    values[name] = int(float(text))
-                except ValueError:
+                    values[name] = number = int(float(text))
+                except (ValueError, OverflowError):  # NaN, inf
                     raise AuditFormatError(source, reader.line_num, header[i], f"{text!r} is not a number") from None
+                if number < 0:
+                    raise AuditFormatError(source, reader.line_num, header[i], f"{text!r} is negative")
         out.append(PortalStats(**values))
     return out

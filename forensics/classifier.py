@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 
 import numpy as np
 
+from forensics.mentions import WEIGHT_OTHER, form_token, is_own, on_table_change, table_mention
 from forensics.orgnames import STATE_BY_NAME, STATES, classify_org
+from forensics.scoring import LABELS as _SCORED_LABELS
+from forensics.scoring import precision_recall
 from forensics.vocabulary import (
     AGENCY_WORDS as _AGENCY_WORDS,
 )
@@ -92,8 +95,12 @@ from forensics.vocabulary import (
     WORDLIKE_CODES as _WORDLIKE_CODES,
 )
 
+__all__ = ["LABELS", "Signal", "Verdict", "classify", "classify_columns", "classify_named_columns",
+           "classify_records", "precision_recall", "text_signals"]
+
 LABELS = ("immigration", "federal", "out_of_state", "assist_other", "own_case", "vague", "missing")
 _RANK = {label: i for i, label in enumerate(LABELS)}
+assert LABELS == _SCORED_LABELS
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class Verdict:
     label: str
     score: float
     evidence: str
+    named: str = ""  # the agency the deciding words name (assists, federal, out-of-state), or ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ class Signal:
     label: str
     weight: float
     term: str
+    agencies: tuple[str, ...] = ()  # agencies the words name (several: an ambiguous abbreviation)
+    form: tuple[str, ...] = ()  # the agency words, normalised ("hayward", "pd")
 
 
 def _norm_text(text: str) -> str:
@@ -148,6 +158,7 @@ def text_signals(reason: str, owner_state: str = "CA") -> tuple[list[Signal], li
 
 def _token_signals(original: list[str], owner_state: str) -> tuple[list[Signal], list[str]]:
     tokens = [t.lower() for t in original]
+    ftoks = [form_token(t) for t in original]
     signals: list[Signal] = []
     notes: list[str] = []
     n = len(tokens)
@@ -158,15 +169,23 @@ def _token_signals(original: list[str], owner_state: str) -> tuple[list[Signal],
             return True
         return i > 1 and tokens[i - 2] in ("not", "non") and tokens[i - 1] in ("for", "a", "an", "related", "by")
 
-    def add(label: str, weight: float, term: str, at: int, span: int = 1) -> None:
+    def add(label: str, weight: float, term: str, at: int, span: int = 1, agencies: tuple[str, ...] = (),
+            form: tuple[str, ...] = ()) -> None:
         if label in ("immigration", "federal") and negated(at):
             notes.append(f"negated {term!r}")
+            used.update(range(at, at + span))
             return
-        signals.append(Signal(label, weight, term))
+        signals.append(Signal(label, weight, term, agencies, form))
         used.update(range(at, at + span))
 
     for i, tok in enumerate(tokens):
         if i in used:
+            continue
+        named = table_mention(ftoks, original, i, owner_state)
+        if named is not None:
+            vocab = _UNIGRAMS.get(tok) if named.span == 1 else _PHRASES.get(tuple(tokens[i:i + named.span]))
+            weight = max(named.weight, vocab[1]) if vocab and vocab[0] == named.label else named.weight
+            add(named.label, weight, named.term, i, named.span, named.agencies, named.form)
             continue
         if tok in _PHRASE_STARTS:
             phrase = next((p for k in _PHRASE_LENGTHS if i + k <= n and (p := tuple(tokens[i:i + k])) in _PHRASES), None)
@@ -177,7 +196,13 @@ def _token_signals(original: list[str], owner_state: str) -> tuple[list[Signal],
         special = _special(i, tokens, original, owner_state, notes)
         if special is not None:
             label, weight, term, span = special
-            if label:
+            if label and term.startswith("agency "):  # an agency the table does not know ("Foo PD", "LCSO")
+                form = tuple(form_token(t) for t in term[7:].strip("'").split())
+                lead = i - len(form) if tok in ("pd", "sheriff", "sheriffs", "sheriff's", "so") else i - 1
+                if lead >= 0 and tokens[lead] in _BENEFICIARY:
+                    weight = max(weight, 0.8)
+                add(label, weight, term, i, span, (), form)
+            elif label:
                 add(label, weight, term, i, span)
             else:
                 used.update(range(i, i + span))
@@ -259,7 +284,8 @@ def _special(i: int, tokens: list[str], original: list[str], owner_state: str,
     if found is not None:
         state, term, span, agency = found
         return _state_hit(state, owner_state, term, span, agency)
-    if original[i].isupper() and 3 <= len(tok) <= 6 and tok[-2:] in ("pd", "so", "sd") and tok.isalpha():
+    if original[i].isupper() and 3 <= len(tok) <= 6 and tok[-2:] in ("pd", "so", "sd") and tok.isalpha() \
+            and tok not in _NOT_AGENCIES:
         return "assist_other", 0.5, f"agency {original[i]}", 1
     if tok in ("pd", "sheriff", "sheriffs", "sheriff's", "so") and i > 0 and prev not in _NEGATIONS \
             and (tok != "so" or original[i] == "SO"):
@@ -337,11 +363,15 @@ def cached_text_signals(reason: str, owner_state: str) -> tuple[tuple[Signal, ..
 
 
 def classify(reason: str, case_number: str = "", offense_type: str = "", org: str = "",
-             owner_state: str = "CA") -> Verdict:
-    """The label, score and evidence of one logged search."""
+             owner_state: str = "CA", searcher: str = "") -> Verdict:
+    """The label, score and evidence of one logged search.
+
+    ``org`` is the searching organization as the log names it (network audits); ``searcher``
+    the searching agency of rows without one (a portal log's own agency, ``--agency``).
+    """
     reason = (reason or "").strip()
     signals, notes = cached_text_signals(reason, owner_state) if reason else ((), ())
-    signals = list(signals)
+    signals = _whose(list(signals), org or searcher)
     notes = list(notes)
     case = (case_number or "").strip()
     if case.lower() not in _CASE_PLACEHOLDERS:
@@ -368,10 +398,42 @@ def classify(reason: str, case_number: str = "", offense_type: str = "", org: st
     return _decide(signals, notes)
 
 
+def _whose(signals: list[Signal], searcher: str) -> list[Signal]:
+    """Agency mentions read against the searching agency: itself, another, or unknown."""
+    if not any(s.agencies or s.form for s in signals):
+        return signals
+    out = []
+    for s in signals:
+        # only in-state names turn on whose log it is: a federal or out-of-state agency naming
+        # itself is still a federal or out-of-state search
+        own = is_own(s.agencies, s.form, searcher) if (s.agencies or s.form) and s.label == "assist_other" else None
+        if own:  # the searcher's own name says nothing of whom the search was for
+            written = s.term.split(" = ")[0].removeprefix("agency ").strip("'")
+            out.append(Signal("vague", 0.6, f"own agency {written}"))
+        elif own is False and s.label == "assist_other":
+            out.append(replace(s, weight=max(s.weight, WEIGHT_OTHER)))
+        else:
+            out.append(s)
+    return out
+
+
+def _named(signals: Sequence[Signal], label: str) -> str:
+    for s in signals:
+        if s.label == label and s.agencies:
+            if len(s.agencies) == 1:
+                return s.agencies[0]
+            return f"{s.term.split(' = ')[0].upper()} (ambiguous: {len(s.agencies)} agencies)"
+    for s in signals:  # an agency the table does not know: as written ("Foo PD", "LCSO")
+        if s.label == label and s.form and label != "vague":
+            return s.term.removeprefix("agency ").strip("'")
+    return ""
+
+
 def _decide(signals: Sequence[Signal], notes: Sequence[str]) -> Verdict:
     if len(signals) == 1 and not notes:  # the common case, fast
         only = signals[0]
-        return Verdict(only.label, round(min(0.99, only.weight), 3), f"{only.label}: {only.term}")
+        return Verdict(only.label, round(min(0.99, only.weight), 3), f"{only.label}: {only.term}",
+                       _named(signals, only.label))
     labels = {s.label for s in signals}
     label = min(labels, key=_RANK.__getitem__)
     if label == "vague" and "own_case" in labels:
@@ -388,64 +450,62 @@ def _decide(signals: Sequence[Signal], notes: Sequence[str]) -> Verdict:
     order = sorted(terms, key=lambda k: (k != label, _RANK[k]))
     parts = [f"{k}: " + ", ".join(terms[k]) for k in order]
     parts += [f"note: {n}" for n in dict.fromkeys(notes)]
-    return Verdict(label, round(min(0.99, 1.0 - miss), 3), " | ".join(parts))
+    return Verdict(label, round(min(0.99, 1.0 - miss), 3), " | ".join(parts), _named(signals, label))
 
 
-_VERDICT_CACHE: dict[tuple[str, bool, str, str, str], tuple[int, float, str]] = {}
+_VERDICT_CACHE: dict[tuple[str, bool, str, str, str, str], tuple[int, float, str, str]] = {}
 
 
-def classify_columns(reasons: Sequence[str], case_numbers: Sequence[str], offense_types: Sequence[str],
-                     orgs: Sequence[str], owner_state: str = "CA") -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Label codes (int8 index into LABELS), scores (float32) and evidence for columns of rows.
+def classify_named_columns(reasons: Sequence[str], case_numbers: Sequence[str], offense_types: Sequence[str],
+                           orgs: Sequence[str], owner_state: str = "CA", searcher: str = ""
+                           ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Label codes (int8 index into LABELS), scores (float32), evidence and the named agency
+    (or "") for columns of rows; ``searcher``: the searching agency of rows without an org.
 
-    Verdicts are cached by (reason, case number given?, offense type, org): real logs repeat
-    them, so most rows cost one dict lookup. The cache is cleared when it grows past a bound.
+    Verdicts are cached by (reason, case number given?, offense type, org, searcher): real
+    logs repeat them, so most rows cost one dict lookup. The cache is bounded.
     """
     cache = _VERDICT_CACHE
     placeholders = _CASE_PLACEHOLDERS
 
-    def verdict_of(key: tuple[str, bool, str, str, str]) -> tuple[int, float, str]:
+    def verdict_of(key: tuple[str, bool, str, str, str, str]) -> tuple[int, float, str, str]:
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
-        reason, has_case, offense, org, state = key
-        v = classify(reason, "case number given" if has_case else "", offense, org, state)
-        hit = cache[key] = (_RANK[v.label], v.score, v.evidence)
+        reason, has_case, offense, org, state, who = key
+        v = classify(reason, "case number given" if has_case else "", offense, org, state, who)
+        hit = cache[key] = (_RANK[v.label], v.score, v.evidence, v.named)
         return hit
 
     has_case = [bool(c) and c not in placeholders and c.strip().lower() not in placeholders for c in case_numbers]
-    keys = zip(reasons, has_case, offense_types, orgs, repeat(owner_state), strict=False)
+    keys = zip(reasons, has_case, offense_types, orgs, repeat(owner_state), repeat(searcher), strict=False)
     found = [cache.get(key) or verdict_of(key) for key in keys]
     if not found:
-        return np.empty(0, dtype=np.int8), np.empty(0, dtype=np.float32), []
-    codes, scores, evidence = zip(*found, strict=True)
-    return np.array(codes, dtype=np.int8), np.array(scores, dtype=np.float32), list(evidence)
+        return np.empty(0, dtype=np.int8), np.empty(0, dtype=np.float32), [], []
+    codes, scores, evidence, named = zip(*found, strict=True)
+    return np.array(codes, dtype=np.int8), np.array(scores, dtype=np.float32), list(evidence), list(named)
+
+
+def classify_columns(reasons: Sequence[str], case_numbers: Sequence[str], offense_types: Sequence[str],
+                     orgs: Sequence[str], owner_state: str = "CA", searcher: str = ""
+                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Label codes, scores and evidence (``classify_named_columns`` without the named agency)."""
+    codes, scores, evidence, _ = classify_named_columns(reasons, case_numbers, offense_types, orgs, owner_state,
+                                                        searcher)
+    return codes, scores, evidence
+
+
+def _clear_caches() -> None:
+    _TOKEN_CACHE.clear()
+    _TEXT_CACHE.clear()
+    _VERDICT_CACHE.clear()
+
+
+on_table_change(_clear_caches)
+# initialisms ending like an agency that are not one: community service / public safety officer, "in search of"
+_NOT_AGENCIES = frozenset({"cso", "pso", "iso"})
+_BENEFICIARY = frozenset("for per obo w with req request requested from by assist assisting aoa aod".split())
 
 
 def classify_records(records: Iterable, owner_state: str = "CA") -> list[Verdict]:
     """Verdicts for ``AuditRecord``-like objects (reason, case_number, offense_type, org)."""
     return [classify(r.reason, r.case_number, r.offense_type, r.org, owner_state) for r in records]
-
-
-def precision_recall(labels_pred: Iterable[str], labels_true: Iterable[str]) -> dict[str, dict[str, float]]:
-    """Per-label precision, recall, F1 and support, plus "macro" and "accuracy"."""
-    pred, true = list(labels_pred), list(labels_true)
-    if len(pred) != len(true):
-        raise ValueError(f"{len(pred)} predicted labels but {len(true)} true labels")
-    out: dict[str, dict[str, float]] = {}
-    for label in LABELS:
-        tp = sum(p == label and t == label for p, t in zip(pred, true, strict=True))
-        fp = sum(p == label and t != label for p, t in zip(pred, true, strict=True))
-        fn = sum(p != label and t == label for p, t in zip(pred, true, strict=True))
-        precision = tp / (tp + fp) if tp + fp else float("nan")
-        recall = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-        out[label] = {"precision": precision, "recall": recall, "f1": f1, "support": float(tp + fn)}
-    present = [v for v in out.values() if v["support"]]
-
-    def mean(key: str) -> float:  # a label never predicted counts as precision 0
-        values = [0.0 if v[key] != v[key] else v[key] for v in present]
-        return sum(values) / len(values) if values else float("nan")
-
-    out["macro"] = {k: mean(k) for k in ("precision", "recall", "f1")} | {"support": float(len(true))}
-    out["accuracy"] = {"value": sum(p == t for p, t in zip(pred, true, strict=True)) / len(true) if true else float("nan")}
-    return out

@@ -348,14 +348,18 @@ def read_sharing_list(path, owner: str | None = None, direction: str = "outbound
     or not), or a plain list of organization names, one a line, for ``owner``."""
     import csv
 
-    from forensics.auditfiles import AuditFormatError, open_text_lines
+    from forensics.auditfiles import AuditFormatError, csv_problem, open_text_lines
     from forensics.auditlogs import normalise_header
 
     source = str(path)
     lines = [line for line in open_text_lines(path) if line.strip()]
     if not lines:
         raise AuditFormatError(source, 1, "-", "empty sharing list")
-    rows = list(csv.reader(lines))
+    reader = csv.reader(lines, strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a quote that never closes
+        raise AuditFormatError(source, reader.line_num, "-", csv_problem(exc)) from None
     mapping = {}
     for index, cell in enumerate(rows[0]):
         name = _LIST_ALIASES.get(normalise_header(cell))
@@ -373,6 +377,9 @@ def read_sharing_list(path, owner: str | None = None, direction: str = "outbound
         def cell(name: str, cells=cells) -> str:
             i = mapping.get(name)
             return cells[i].strip() if i is not None and i < len(cells) else ""
+        if len(cells) <= mapping["counterpart"] and any(c.strip() for c in cells):
+            raise AuditFormatError(source, number, "counterpart", f"the row ends after {len(cells)} of "
+                                   f"{len(rows[0])} cells (a truncated file?)")
         counterpart = cell("counterpart")
         if not counterpart:
             continue

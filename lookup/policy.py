@@ -36,9 +36,8 @@ holds every layer of the looser one and, by the rule above, never allows more.
 
 ``via`` (one of ``VIA``: own, share, state, national_lookup) is how the sharing graph let
 the requester reach the network; the caller passes it and rules read it as
-``access.via`` (Flock's "National Lookup off for California" is such a rule). A pack may
-also carry hints for the sharing-graph builder (``PolicyPack.sharing_hint``:
-``national_lookup``, ``share_all``); ``open`` sets both, the others leave the scenario's.
+``access.via`` (Flock's "National Lookup off for California" is such a rule). Packs only
+decide: the sharing graph is the scenario's (``sharing:``), the same under every pack.
 
 Rate counting is an injectable ``RateCounter`` in the ``Context``; the evaluator only
 reads it. After a search ran, the caller records ``rate_keys_to_record(decisions)`` once

@@ -189,21 +189,17 @@ class Policy:
 
 @dataclass(frozen=True)
 class PolicyPack:
-    """Named, ordered layers (flattened includes), plus hints for the sharing graph."""
+    """Named, ordered layers (flattened includes). A pack only decides; the sharing graph
+    is the scenario's."""
 
     name: str
     source: str
     layers: tuple[Policy, ...]
     description: str = ""
-    # sharing-graph hints: {"national_lookup": bool, "share_all": bool}; absent = scenario's
-    sharing: tuple[tuple[str, bool], ...] = ()
 
     def layers_for(self, own: Policy | None = None) -> tuple[Policy, ...]:
         """The layers for one owner: the pack's, then the owner's own policy."""
         return self.layers if own is None else (*self.layers, own)
-
-    def sharing_hint(self, key: str) -> bool | None:
-        return dict(self.sharing).get(key)
 
 
 # --- decisions, context, rates -------------------------------------------------------

@@ -429,9 +429,12 @@ def parse_policy(data: Any, where: str, path: tuple = ()) -> Policy:
 def parse_pack(data: Any, where: str, include: Callable[[str, str, tuple], PolicyPack],
                path: tuple = ()) -> PolicyPack:
     """A pack: ``name``, ``source``, ``description``, ``layers`` (each ``{include: NAME}``
-    or ``{policy: {...}}``), optional ``sharing`` hints (``national_lookup``, ``share_all``)."""
+    or ``{policy: {...}}``). Packs only decide: who shares with whom is the scenario's."""
     parser = Parser(where)
-    parser.mapping(data, path, {"name", "source", "description", "layers", "sharing"}, {"name", "source", "layers"})
+    if isinstance(data, dict) and "sharing" in data:
+        raise parser.fail((*path, "sharing"), "a pack only decides; who shares with whom is the scenario's "
+                          "`sharing:` section (state_share, national_lookup, shares)")
+    parser.mapping(data, path, {"name", "source", "description", "layers"}, {"name", "source", "layers"})
     name = parser.string(data["name"], (*path, "name"), _SLUG, "pack name")
     source = parser.string(data["source"], (*path, "source"))
     description = parser.string(data["description"], (*path, "description")) if "description" in data else ""
@@ -455,14 +458,7 @@ def parse_pack(data: Any, where: str, include: Callable[[str, str, tuple], Polic
                 raise parser.fail(l_path, f"two different layers are named {policy.name!r}")
             if not same:
                 layers.append(policy)
-    sharing: list[tuple[str, bool]] = []
-    if "sharing" in data:
-        s = parser.mapping(data["sharing"], (*path, "sharing"), {"national_lookup", "share_all"})
-        for key, value in s.items():
-            if not isinstance(value, bool):
-                raise parser.fail((*path, "sharing", key), f"expected true or false, got {_kind(value)}")
-            sharing.append((key, value))
-    return PolicyPack(name, source, tuple(layers), description, tuple(sorted(sharing)))
+    return PolicyPack(name, source, tuple(layers), description)
 
 
 def parse_document(data: Any, where: str, include: Callable[[str, str, tuple], PolicyPack]) -> PolicyPack:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import typer
 import yaml
 from rich.console import Console
@@ -16,10 +18,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
+from scenarios.cli_errors import user_error
 from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
-from scenarios.experiment import compare, run_policy, scenario_policy
+from scenarios.experiment import compare, load_policy, run_policy, scenario_policy
 from scenarios.files import (
     ScenarioError,
     builtin_names,
@@ -28,7 +31,9 @@ from scenarios.files import (
     load_scenario,
     with_overrides,
 )
-from scenarios.report import compare_markdown, write_outputs
+from scenarios.output_files import output_folder_problem, staged_outputs
+from scenarios.replications import paired_differences, summarise
+from scenarios.report import REPORT_LAST, compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -40,12 +45,12 @@ register_forensics(app)
 register_serve(app)
 register_cameras(app)
 console = Console(stderr=True)
+MAX_DAYS = 366  # as the scenario file's days field (scenarios.files)
 
 
 def fail(message: str) -> None:
     """Print a user error (no traceback) and exit 2."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise user_error(message)
 
 
 @app.command()
@@ -60,18 +65,29 @@ def run(
                                        "(admin key from ALPRSIM_ADMIN_KEY)"),
     camera_mode: str = typer.Option("fast", "--camera-mode", help="fast (calibrated misread model) or image "
                                     "(render and read every pass with OpenCV: small scenarios only)"),
+    replications: int = typer.Option(1, "--replications", help="seeds to run (seed, seed+1, ...): every figure "
+                                     "becomes a mean with a 95% interval"),
+    warmup_days: float | None = typer.Option(None, "--warmup-days", help="days simulated before the measured "
+                                             "ones (default: the scenario's, 30)"),
 ) -> None:
-    """Simulate a scenario and write report.json, report.md, cameras.csv and the reads."""
+    """Simulate a scenario and write report.json, report.md, cameras.csv, the reads and the trace."""
     if reads_format not in ("parquet", "csv", "none"):
         fail(f"--reads-format: {reads_format!r} is not parquet, csv or none")
     if camera_mode not in ("fast", "image"):
         fail(f"--camera-mode: {camera_mode!r} is not fast or image")
+    if not 1 <= replications <= 1000:
+        fail(f"--replications: {replications} must be between 1 and 1000")
+    if warmup_days is not None and not 0 <= warmup_days <= 3650:
+        fail(f"--warmup-days: {warmup_days:g} must be between 0 and 3650")
     try:
-        spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
-        if seed is not None and not 0 <= seed < 2**63:
-            fail(f"--seed: {seed} must be a non-negative 63-bit integer")
-        if spec.days <= 0:
-            fail(f"--days: {spec.days:g} must be positive")
+        spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
+        _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_out(out)
+        chosen = scenario_policy(spec, policy)
+        if service and chosen is None:
+            fail("--service: the scenario has no policy; name one with --policy")
+        if chosen is not None:
+            load_policy(chosen, spec)  # a bad policy file fails here, before the world is built
         t0 = time.perf_counter()
         with console.status(f"building {spec.name}: road network, paths, population, cameras"):
             world = build_world(spec)
@@ -81,25 +97,41 @@ def run(
         with Progress(TextColumn("[bold]simulating"), BarColumn(), TextColumn("day {task.fields[day]:.1f}"),
                       TextColumn("{task.fields[reads]:,} reads"), TimeElapsedColumn(), console=console,
                       transient=True, disable=not sys.stderr.isatty()) as progress:
-            task = progress.add_task("run", total=spec.days * DAY_S, day=0.0, reads=0)
+            warmup_s = np.ceil(spec.warmup_days) * DAY_S
+            task = progress.add_task("run", total=spec.days * DAY_S + warmup_s, day=0.0, reads=0)
 
             def on_batch(now_s: int, reads: int) -> None:
-                progress.update(task, completed=now_s, day=now_s / DAY_S, reads=reads)
+                progress.update(task, completed=now_s + warmup_s, day=now_s / DAY_S, reads=reads)
 
             timings = {"build": t_build}
-            chosen = scenario_policy(spec, policy)
-            if service and chosen is None:
-                fail("--service: the scenario has no policy; name one with --policy")
             outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service)
+            reports = [outcome.report]
+            for k in range(1, replications):
+                progress.update(task, completed=0)
+                other = build_world(dataclasses.replace(spec, seed=spec.seed + k))
+                reports.append(run_policy(other, chosen, on_batch=on_batch, service_url=service).report)
         t_run = time.perf_counter() - t0 - t_build
         timings["simulate"] = t_run
         records, report = outcome.records, outcome.report
         report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        if camera_mode == "image":
-            report["gallery"] = str(write_gallery(world.misread.gallery, out / "gallery").relative_to(out))
-        written = write_outputs(out, world, records, report, reads_format)
+        with staged_outputs(out, last=REPORT_LAST) as staged:  # report.json appears last, or not at all
+            if camera_mode == "image":
+                write_gallery(world.misread.gallery, staged.path("gallery"))  # writes gallery/index.md
+                report["gallery"] = "gallery/index.md"
+            if replications > 1:
+                staged.path("replications.json").write_text(json.dumps(reports, indent=2) + "\n")
+                report = summarise(reports)
+            written = write_outputs(staged, world, records, report, reads_format, outcome.agencies)
     except ScenarioError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
+    if replications > 1:
+        console.print(f"[bold]{spec.name}[/]: {replications} seeds from {spec.seed}; figures are means with 95% "
+                      f"intervals (report.json; each seed's report in replications.json; files of seed {spec.seed})",
+                      highlight=False)
+        console.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+        return
     r = report["reads"]
     console.print(f"[bold]{spec.name}[/]: {r['total']:,} reads from {r['cameras']:,} cameras over "
                   f"{spec.days:g} days; median {r['per_camera_per_day']['median']:,.0f} reads/camera/day; "
@@ -127,19 +159,57 @@ def compare_command(
     seed: int | None = typer.Option(None, "--seed"),
     days: float | None = typer.Option(None, "--days"),
     out: Path = typer.Option(Path("alprsim-out"), "--out", help="output folder"),
+    replications: int = typer.Option(1, "--replications", help="seeds per policy (seed, seed+1, ...), each "
+                                     "shared by every policy; figures become means with 95% intervals"),
+    warmup_days: float | None = typer.Option(None, "--warmup-days"),
 ) -> None:
-    """Run the same world, traffic and requests under each policy; write compare.json and compare.md."""
+    """Run the same world, traffic and requests under each policy; write compare.json and compare.md.
+
+    With ``--replications N`` every figure is a mean with its 95% interval, and each policy
+    after the first also gets its paired difference from the first (same seeds)."""
+    if not 1 <= replications <= 1000:
+        fail(f"--replications: {replications} must be between 1 and 1000")
     try:
-        spec = with_overrides(load_scenario(scenario), seed=seed, days=days)
+        spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
+        _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_out(out)
+        for name in policies:
+            load_policy(name, spec)  # a bad policy file fails here, before any simulation
         with console.status("comparing") as status:
-            reports = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"))
+            per_seed = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"),
+                               replications=replications)
+        reports = {name: summarise(r) for name, r in per_seed.items()}
+        if replications > 1:
+            first = policies[0]
+            reports["paired_differences"] = {
+                name: {"versus": first, **paired_differences(per_seed[first], per_seed[name])} for name in policies[1:]}
+        table = compare_markdown(reports)
+        with staged_outputs(out, last=("compare.json",)) as staged:
+            if replications > 1:
+                staged.path("replications.json").write_text(json.dumps(per_seed, indent=2) + "\n")
+            staged.path("compare.md").write_text(table)
+            staged.path("compare.json").write_text(json.dumps(reports, indent=2) + "\n")
     except ScenarioError as exc:
         fail(str(exc))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.json").write_text(json.dumps(reports, indent=2) + "\n")
-    table = compare_markdown(reports)
-    (out / "compare.md").write_text(table)
+    except OSError as exc:
+        fail(f"{out}: cannot write the outputs ({exc.strerror or exc})")
     typer.echo(table)
+
+
+def _check_overrides(seed: int | None, days: float, warmup_days: float = 0.0) -> None:
+    """--seed, --days and --warmup-days as the scenario file's own fields allow them."""
+    if not (math.isfinite(warmup_days) and 0 <= warmup_days <= 3650):
+        fail(f"--warmup-days: {warmup_days:g} must be between 0 and 3650")
+    if seed is not None and not 0 <= seed < 2**63:
+        fail(f"--seed: {seed} must be a non-negative 63-bit integer")
+    if not (math.isfinite(days) and 0 < days <= MAX_DAYS):
+        fail(f"--days: {days:g} must be a number of days in (0, {MAX_DAYS}]")
+
+
+def _check_out(out: Path) -> None:
+    problem = output_folder_problem(out)
+    if problem:
+        fail(f"--out {out}: {problem}")
 
 
 @scenarios_app.command("list")

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import csv
 import gc
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from forensics.agencytable import AgencyTableError, load_agency_table
 from forensics.auditlogs import (
     FORMATS,
     NO_TIME,
@@ -33,14 +36,17 @@ from forensics.auditlogs import (
     iter_chunks,
     read_portal_stats,
 )
-from forensics.classifier import LABELS, classify_columns
+from forensics.classifier import LABELS, classify_named_columns
+from forensics.mentions import agency_table, use_agency_table
 from forensics.orgnames import FORBIDDEN_REASONS, read_sharing_list, scan_shares
 from forensics.replay import replay, slug_of
 from lookup.policy import PolicyError
 from lookup.requests import ORG_KINDS, Organization
+from scenarios.cli_errors import user_error
+from scenarios.output_files import output_folder_problem, staged_outputs
 from scenarios.policy_files import load_pack
 
-FLAG_COLUMNS = ("id", "label", "score", "evidence", "agency", "time", "reason", "source", "line")
+FLAG_COLUMNS = ("id", "label", "score", "evidence", "named_agency", "agency", "time", "reason", "source", "line")
 FLAGGED = ("immigration", "federal", "out_of_state", "assist_other")
 
 
@@ -49,8 +55,25 @@ def _console() -> Console:
 
 
 def _fail(message: str) -> typer.Exit:
-    _console().print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(2)
+    return user_error(message)
+
+
+def _zone(value: str, option: str = "--tz") -> str:
+    """A time-zone name ZoneInfo knows (checked before any file is read)."""
+    if value.upper() == "UTC":
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(f"{option}: {value!r} is not a time zone (e.g. UTC, America/Los_Angeles)") from None
+    return value
+
+
+def _out_folder(out: Path) -> Path:
+    problem = output_folder_problem(out)
+    if problem:
+        raise _fail(f"--out {out}: {problem}")
+    return out
 
 
 def _state(value: str, option: str) -> str:
@@ -88,9 +111,15 @@ class AuditSummary:
         self.terms: dict[str, Counter] = defaultdict(Counter)
         self.examples: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
         self.files: list[ImportInfo] = []
+        # (named agency, label) -> searching agency -> searches: who asks whom for help
+        self.named: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.rows_without_searcher = 0  # no org column value and no --agency
 
     def add(self, agencies: list[str], codes: np.ndarray, scores: np.ndarray, evidence: list[str],
-            reasons: list[str], ids: list[str]) -> None:
+            reasons: list[str], ids: list[str], named: list[str] = ()) -> None:
+        for (code, name, agency), n in Counter(zip(codes.tolist(), named, agencies, strict=True)).items():
+            if name and LABELS[code] in FLAGGED:
+                self.named[(name, LABELS[code])][agency] += n
         width = len(LABELS)
         index: dict[str, int] = {}
         agency_ids = np.fromiter((index.setdefault(a, len(index)) for a in agencies), dtype=np.int64,
@@ -122,8 +151,12 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
     rows = int(totals.sum())
     lines = ["# Audit flags", "",
              f"{rows:,} searches; purposes judged from the declared text, seen from a {owner_state} owner "
-             "(labels: see `agencies/forensics.py`). Flags are leads for a person to check, not findings.", "",
-             "## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
+             "(labels: see `forensics/classifier.py`). Flags are leads for a person to check, not findings.", ""]
+    if summary.rows_without_searcher:
+        lines += [f"{summary.rows_without_searcher:,} rows name no searching agency (no org column, no `--agency`): "
+                  "there a bare agency name beside a case number was read as the searcher's own. Pass `--agency` "
+                  "to read it as an assist when it names another agency.", ""]
+    lines += ["## Files", "", "| file | layout | encoding | rows | skipped lines | cp1252 lines | ignored columns |",
              "|---|---|---|---:|---:|---:|---|"]
     for info in summary.files:
         lines.append(f"| {_md(info.source)} | {info.format} | {info.encoding} | {info.rows:,} | {info.skipped_lines:,} "
@@ -143,6 +176,19 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
         lines.append(f"| {_md(agency)} | {int(counts.sum()):,} | " + " | ".join(f"{int(c):,}" for c in counts) + " |")
     if len(ranked) > 50:
         lines.append(f"| ({len(ranked) - 50} more) | | " + " | ".join("" for _ in LABELS) + " |")
+    lines += ["", "## Assists by named agency", "",
+              "Flagged searches whose deciding words name an agency (the agency table, `forensics/data`): "
+              "who asks for help, and how often. An ambiguous abbreviation is counted under the abbreviation.", ""]
+    if summary.named:
+        lines += ["| named agency | label | searches | searching agencies |", "|---|---|---:|---|"]
+        ranked_named = sorted(summary.named.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        for (name, label), by in ranked_named[:50]:
+            who = ", ".join(f"{_md(a)} ({n:,})" for a, n in by.most_common(3)) + (" ..." if len(by) > 3 else "")
+            lines.append(f"| {_md(name)} | {label} | {sum(by.values()):,} | {who} |")
+        if len(ranked_named) > 50:
+            lines.append(f"| ({len(ranked_named) - 50} more) | | | |")
+    else:
+        lines.append("No flagged search names an agency.")
     lines += ["", "## Examples", ""]
     for label in LABELS:
         if summary.examples[label]:
@@ -153,11 +199,27 @@ def render_audit_summary(summary: AuditSummary, owner_state: str) -> str:
 
 
 def run_audit(files: list[Path], out: Path, format: str = "auto", owner_state: str = "CA",
-              owner: str | None = None, tz: str = "UTC") -> AuditSummary:
-    """Classify every row of every file; write flags.csv and summary.md into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+              owner: str | None = None, tz: str = "UTC", agency_table_file: Path | None = None) -> AuditSummary:
+    """Classify every row of every file; write flags.csv and summary.md into ``out``.
+
+    ``owner``: the searching agency of rows without an org (a portal log's own agency);
+    ``agency_table_file``: a user's abbreviation overrides (``forensics.agencytable``).
+    """
     summary = AuditSummary()
-    with no_cyclic_gc(), open(out / "flags.csv", "w", newline="", encoding="utf-8") as handle:
+    previous = agency_table()
+    use_agency_table(load_agency_table(agency_table_file) if agency_table_file else None)
+    try:
+        with staged_outputs(out, last=("summary.md",)) as staged:  # nothing half-written is left on failure
+            _audit_files(files, staged.path("flags.csv"), format, owner_state, owner, tz, summary)
+            staged.path("summary.md").write_text(render_audit_summary(summary, owner_state), encoding="utf-8")
+    finally:
+        use_agency_table(previous)
+    return summary
+
+
+def _audit_files(files: list[Path], flags: Path, format: str, owner_state: str, owner: str | None, tz: str,
+                 summary: AuditSummary) -> None:
+    with no_cyclic_gc(), open(flags, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(FLAG_COLUMNS)
         for path in files:
@@ -166,18 +228,18 @@ def run_audit(files: list[Path], out: Path, format: str = "auto", owner_state: s
             fallback = owner or Path(path).name.split(".")[0]
             for chunk in iter_chunks(path, format, tz=tz, info=info):
                 t = chunk.text
-                codes, scores, evidence = classify_columns(t["reason"], t["case_number"], t["offense_type"],
-                                                           t["org"], owner_state)
+                codes, scores, evidence, named = classify_named_columns(
+                    t["reason"], t["case_number"], t["offense_type"], t["org"], owner_state, owner or "")
                 agencies = [o.replace("[Federal]", "").strip() or fallback for o in t["org"]]
                 stamps = np.datetime_as_string(chunk.time_ms.astype("datetime64[ms]"), unit="s", timezone="UTC")
                 stamps[chunk.time_ms == NO_TIME] = ""
                 labels = np.asarray(LABELS)[codes].tolist()
-                writer.writerows(zip(t["id"], labels, np.round(scores.astype(np.float64), 3).tolist(), evidence, agencies,
-                                     stamps.tolist(), t["reason"], repeat(chunk.source, len(codes)),
+                writer.writerows(zip(t["id"], labels, np.round(scores.astype(np.float64), 3).tolist(), evidence, named,
+                                     agencies, stamps.tolist(), t["reason"], repeat(chunk.source, len(codes)),
                                      chunk.line.tolist(), strict=True))
-                summary.add(agencies, codes, scores, evidence, t["reason"], t["id"])
-    (out / "summary.md").write_text(render_audit_summary(summary, owner_state), encoding="utf-8")
-    return summary
+                summary.add(agencies, codes, scores, evidence, t["reason"], t["id"], named)
+                if not owner:
+                    summary.rows_without_searcher += t["org"].count("")
 
 
 # --- replay --------------------------------------------------------------------------
@@ -188,7 +250,6 @@ def run_replay(files: list[Path], policies: list[str], out: Path, owner: Organiz
     """Replay every file through every pack; write replay.csv and replay.md into ``out``."""
     packs = [load_pack(name) for name in policies]
     names = [pack.name for pack in packs]
-    out.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, Counter] = {name: Counter() for name in names}
     total = assumed = 0
     infos: list[ImportInfo] = []
@@ -199,7 +260,8 @@ def run_replay(files: list[Path], policies: list[str], out: Path, owner: Organiz
             for chunk in iter_chunks(path, format, tz=tz, info=infos[-1]):
                 yield from chunk.rows()
 
-    with no_cyclic_gc(), open(out / "replay.csv", "w", newline="", encoding="utf-8") as handle:
+    with (staged_outputs(out, last=("replay.md",)) as staged, no_cyclic_gc(),
+          open(staged.path("replay.csv"), "w", newline="", encoding="utf-8") as handle):
         writer = csv.writer(handle)
         writer.writerow(["id", "source", "line", "org", "requester_kind", "requester_state", "reason", "case_number",
                          *[f"{n}_{c}" for n in names for c in ("effect", "rule", "message")]])
@@ -213,11 +275,12 @@ def run_replay(files: list[Path], policies: list[str], out: Path, owner: Organiz
                 cells += [decision.effect, decision.rule_ref, decision.message]
             writer.writerow([r.id, r.source, r.line, r.org, result.requester.kind, result.requester.state,
                              r.reason, r.case_number, *cells])
-    missing = [f"{Path(i.source).name} has no {', '.join(c for c in ('case_number', 'offense_type') if c not in i.columns)} "
-               "column: rules that ask for one see it absent on every row"
-               for i in infos if not {"case_number", "offense_type"} <= set(i.columns)]
-    (out / "replay.md").write_text(render_replay(names, outcomes, total, assumed, owner, window_days, missing),
-                                   encoding="utf-8")
+        missing = [f"{Path(i.source).name} has no "
+                   f"{', '.join(c for c in ('case_number', 'offense_type') if c not in i.columns)} "
+                   "column: rules that ask for one see it absent on every row"
+                   for i in infos if not {"case_number", "offense_type"} <= set(i.columns)]
+        staged.path("replay.md").write_text(render_replay(names, outcomes, total, assumed, owner, window_days,
+                                                          missing), encoding="utf-8")
     return names, outcomes, total, assumed
 
 
@@ -255,21 +318,8 @@ def run_scan(files: list[Path], out: Path, owner: str | None = None, owner_state
     edges = [edge for path in files for edge in read_sharing_list(path, owner=owner)]
     states = {s.slug: s.state for s in read_portal_stats(stats)} if stats else None
     findings = scan_shares(edges, owner_state, states)
-    out.mkdir(parents=True, exist_ok=True)
     forbidden = [f for f in findings if f.reason]
     review = [f for f in findings if f.review]
-    with open(out / "forbidden_shares.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["owner", "counterpart", "counterpart_state", "counterpart_kind", "reason", "confidence",
-                         "inactive", "evidence"])
-        for f in forbidden:
-            writer.writerow([f.owner, f.counterpart, f.counterpart_state or "", f.counterpart_kind, f.reason,
-                             f.confidence, int(f.inactive), f.evidence])
-    with open(out / "review_shares.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["owner", "counterpart", "counterpart_state", "counterpart_kind", "why", "evidence"])
-        for f in review:
-            writer.writerow([f.owner, f.counterpart, f.counterpart_state or "", f.counterpart_kind, f.review, f.evidence])
     stats = {
         "edges": len(edges), "outbound": len(findings),
         "owners": len({f.owner for f in findings}),
@@ -280,7 +330,21 @@ def run_scan(files: list[Path], out: Path, owner: str | None = None, owner_state
         "private_universities": sum(f.reason == "private" and f.counterpart_kind == "university" for f in forbidden),
         "review": len(review), "review_by_why": Counter(f.review for f in review),
     }
-    (out / "network_scan.md").write_text(render_scan(findings, forbidden, review, stats), encoding="utf-8")
+    with staged_outputs(out, last=("network_scan.md",)) as staged:
+        with open(staged.path("forbidden_shares.csv"), "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["owner", "counterpart", "counterpart_state", "counterpart_kind", "reason", "confidence",
+                             "inactive", "evidence"])
+            for f in forbidden:
+                writer.writerow([f.owner, f.counterpart, f.counterpart_state or "", f.counterpart_kind, f.reason,
+                                 f.confidence, int(f.inactive), f.evidence])
+        with open(staged.path("review_shares.csv"), "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["owner", "counterpart", "counterpart_state", "counterpart_kind", "why", "evidence"])
+            for f in review:
+                writer.writerow([f.owner, f.counterpart, f.counterpart_state or "", f.counterpart_kind, f.review,
+                                 f.evidence])
+        staged.path("network_scan.md").write_text(render_scan(findings, forbidden, review, stats), encoding="utf-8")
     return stats
 
 
@@ -337,15 +401,20 @@ def register(app: typer.Typer) -> None:
         format: str = typer.Option("auto", "--format", help="auto, portal, network or org"),
         out: Path = typer.Option(Path("alprsim-audit"), "--out", help="output folder"),
         state: str = typer.Option("CA", "--state", help="the data owner's state (for out-of-state)"),
-        owner: str | None = typer.Option(None, "--owner", help="agency name for rows without an org"),
+        owner: str | None = typer.Option(None, "--agency", "--owner",
+                                         help="the searching agency of rows without an org (a portal log's own)"),
         tz: str = typer.Option("UTC", "--tz", help="time zone of times written without one"),
+        agency_table_file: Path | None = typer.Option(None, "--agency-table",
+                                                      help="CSV of abbreviation,agency,kind,state rows that "
+                                                           "replace the packaged table's readings"),
     ) -> None:
         """Label every logged search by its stated purpose; write DIR/flags.csv and DIR/summary.md."""
         if format not in ("auto", *FORMATS):
             raise _fail(f"--format: {format!r} is not auto, portal, network or org")
         try:
-            summary = run_audit(files, out, format, _state(state, "--state"), owner, tz)
-        except (AuditFormatError, OSError) as error:
+            summary = run_audit(files, _out_folder(out), format, _state(state, "--state"), owner, _zone(tz),
+                                agency_table_file)
+        except (AuditFormatError, AgencyTableError, OSError) as error:
             raise _fail(str(error)) from None
         totals = summary.totals
         table = Table(title=f"{int(totals.sum()):,} searches")
@@ -375,8 +444,11 @@ def register(app: typer.Typer) -> None:
         if format not in ("auto", *FORMATS):
             raise _fail(f"--format: {format!r} is not auto, portal, network or org")
         the_owner = Organization(slug_of(owner), owner, owner_kind, _state(owner_state, "--owner-state"))
+        if not (math.isfinite(window_days) and 0 <= window_days <= 3650):
+            raise _fail(f"--window-days: {window_days:g} is not a number of days in [0, 3650]")
         try:
-            names, outcomes, total, assumed = run_replay(files, policy, out, the_owner, format, tz, window_days)
+            names, outcomes, total, assumed = run_replay(files, policy, _out_folder(out), the_owner, format,
+                                                         _zone(tz), window_days)
         except (AuditFormatError, PolicyError, OSError) as error:
             raise _fail(str(error)) from None
         table = Table(title=f"{total:,} searches replayed against {owner}")
@@ -408,7 +480,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Classify counterparts; list each California owner's outbound shares that SB 34 forbids."""
         try:
-            stats = run_scan(files, out, owner, _state(owner_state, "--owner-state") if owner_state else None,
+            stats = run_scan(files, _out_folder(out), owner, _state(owner_state, "--owner-state") if owner_state else None,
                              portal_stats)
         except (AuditFormatError, OSError) as error:
             raise _fail(str(error)) from None

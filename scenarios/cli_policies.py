@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lookup.policy import Policy, PolicyError, PolicyPack, Rule
+from scenarios.cli_errors import user_error
 from scenarios.policy_files import (
     BUILTIN_DIR,
     TESTS_DIR,
@@ -24,9 +25,8 @@ def _console() -> Console:
     return Console(soft_wrap=False, width=160)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
+def _fail(message: str) -> typer.Exit:
+    return user_error(message)
 
 
 def _rule_details(rule: Rule) -> str:
@@ -131,9 +131,6 @@ def register(app: typer.Typer) -> None:
 def _print_pack(console: Console, pack: PolicyPack) -> None:
     console.print(f"pack {pack.name}: {pack.description}", markup=False, highlight=False)
     console.print(f"source: {pack.source}", markup=False, highlight=False)
-    if pack.sharing:
-        hints = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in pack.sharing)
-        console.print(f"sharing-graph hints: {hints}", markup=False)
     console.print("layers, in order (an owner's own policy comes last):", markup=False)
     for policy in pack.layers:
         console.print(_policy_table(policy))

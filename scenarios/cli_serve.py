@@ -8,6 +8,7 @@ scenario's camera owners as organizations and, on a new file, sets its policy pa
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from lookup.api import Limits, create_app
 from lookup.persistent import PersistentService
 from lookup.policy import PolicyError
 from lookup.requests import Organization
+from lookup.sqlite_store import SYNCHRONOUS
+from scenarios.cli_errors import user_error
 from scenarios.files import ScenarioError, load_scenario
 from scenarios.service_run import pack_document
 from scenarios.spec import ScenarioSpec
@@ -79,12 +82,17 @@ def register(app: typer.Typer) -> None:
         try:
             spec = load_scenario(scenario) if scenario else None
         except ScenarioError as exc:
-            err(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            raise user_error(exc) from None
+        if synchronous.upper() not in SYNCHRONOUS:
+            raise user_error(f"--synchronous: {synchronous!r} is not one of {', '.join(SYNCHRONOUS)}")
+        if db.is_dir():
+            raise user_error(f"--db {db}: is a folder; name a SQLite file")
         key = os.environ.get("ALPRSIM_ADMIN_KEY") or None
         try:
             probe = PersistentService(db, key)
             probe.close()
+        except (sqlite3.Error, OSError) as exc:  # not SQLite, damaged, or a path that cannot be made
+            raise user_error(f"--db {db}: not a usable lookup-service database ({exc})") from None
         except ValueError:
             key = new_secret()
             typer.echo(f"ALPRSIM_ADMIN_KEY={key}")
@@ -98,9 +106,8 @@ def register(app: typer.Typer) -> None:
                 added = provision_owners(app_.state.service, spec)
                 if added:
                     err(f"registered owners: {', '.join(added)}", err=True)
-        except (ValueError, PolicyError) as exc:
-            err(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        except (ValueError, PolicyError, sqlite3.Error) as exc:
+            raise user_error(exc) from None
         err(f"serving {db} on http://{host}:{port}", err=True)
         sys.stdout.flush()
         uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=False)

@@ -1,36 +1,40 @@
 """A run under a policy, and a comparison of policies under common random numbers.
 
-``compare`` builds the world once and plans the agencies' searches once; every policy
-then replays the same seed, so traffic, reads, requests and approval draws are identical
-and the differences in the report come from the policy alone.
+spec --build--> World --simulate (traffic, warm-up included)--> reads in a store
+--play (agencies, per policy)--> AgencyRecords --measure--> report.
+
+``compare`` builds each seed's world once, simulates its traffic once and plans the
+agencies' searches once; every policy then replays the same requests on the same reads,
+so the differences come from the policy alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from agencies.interest import (
-    Hotlist,
-    InterestSpec,
-    PlannedSearch,
-    plan_hotlist,
-    plan_local,
-    plan_outside,
-)
+from agencies.interest import Hotlist, PlannedSearch, plan_hotlist, plan_local, plan_outside
+from agencies.process import AgencyPlayer, play_after_traffic
+from agencies.records import AgencyRecords, GroundTruth
 from agencies.registry import Agency, registry_for, sharing_for
+from lookup.access import keyed_approvals
 from lookup.audit import AuditLog
 from lookup.client import ApiError
 from lookup.policy import PolicyError, PolicyPack
 from lookup.requests import Organization
+from lookup.search import LookupService
+from lookup.store import ReadStore
 from scenarios.builder import World, build_world
 from scenarios.files import ScenarioError
 from scenarios.gunshots import GunshotSpec, plan_gunshot_searches
-from scenarios.leakage import agency_process, leakage_report
+from scenarios.metrics import policy_report
 from scenarios.policy_files import load_pack
 from scenarios.report import build_report
 from scenarios.runner import run_world
@@ -38,45 +42,37 @@ from scenarios.service_run import connect_world
 from scenarios.spec import ScenarioSpec
 from sim.random_streams import RandomStreams
 from sim.records import RunRecords
+from sim.traffic import DAY_S
 
-AGENCY_KEYS = {"local_scale", "targets", "follow_ups", "window_days", "local_case_number_share", "declare_own_share",
-               "hotlist_vehicle_share", "hotlist_follow_up_share"}
-GUNSHOT_KEYS = {"gunshots_per_day", "sensors_per_km2"}
+
+@dataclass(frozen=True)
+class Planned:
+    """The agencies' side of a world, fixed before any policy plays: common random numbers."""
+
+    registry: dict[str, Agency]
+    plans: list[PlannedSearch]
+    hotlist: Hotlist
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """A world's simulated reads, warm-up included, and the store that holds them."""
+
+    records: RunRecords
+    store: ReadStore
 
 
 @dataclass(frozen=True)
 class Outcome:
     world: World
     records: RunRecords
+    agencies: AgencyRecords | None
+    truth: GroundTruth
     report: dict
 
 
-def interest_spec(spec: ScenarioSpec) -> InterestSpec:
-    section = {k: v for k, v in (spec.extra.get("agencies") or {}).items() if k not in GUNSHOT_KEYS}
-    unknown = sorted(set(section) - AGENCY_KEYS)
-    if unknown:
-        raise ScenarioError(f"{spec.source}: agencies.{unknown[0]}: unknown field "
-                            f"(known: {sorted(AGENCY_KEYS | GUNSHOT_KEYS)})")
-    base = InterestSpec()
-    try:
-        return dataclasses.replace(base, **{k: (dict(base.targets) | dict(v)) if k == "targets" else v
-                                            for k, v in section.items()})
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{spec.source}: agencies: {exc}") from None
-
-
 def gunshot_spec(spec: ScenarioSpec) -> GunshotSpec:
-    section = spec.extra.get("agencies") or {}
-    rates = section.get("gunshots_per_day") or {}
-    if not isinstance(rates, dict) or not all(isinstance(v, int | float) and v >= 0 for v in rates.values()):
-        raise ScenarioError(f"{spec.source}: agencies.gunshots_per_day: {rates!r} must map owner slugs to rates >= 0")
-    unknown = sorted(set(rates) - set(spec.owner_slugs))
-    if unknown:
-        raise ScenarioError(f"{spec.source}: agencies.gunshots_per_day.{unknown[0]}: not an owner of this scenario")
-    density = section.get("sensors_per_km2", 6.0)
-    if not isinstance(density, int | float) or density <= 0:
-        raise ScenarioError(f"{spec.source}: agencies.sensors_per_km2: {density!r} must be a positive number")
-    return GunshotSpec(dict(rates), float(density))
+    return GunshotSpec(dict(spec.gunshots_per_day), float(spec.sensors_per_km2))
 
 
 def scenario_policy(spec: ScenarioSpec, override: str | None) -> str | None:
@@ -107,22 +103,61 @@ def own_policies(spec: ScenarioSpec) -> dict[str, tuple]:
     return out
 
 
-def plan_searches(world: World) -> tuple[dict[str, Agency], list[PlannedSearch], Hotlist]:
+def plan_searches(world: World) -> Planned:
     spec = world.spec
     owner_orgs = tuple(Organization(o.slug, o.name, o.kind, o.state) for o in spec.owners)
-    registry = registry_for(owner_orgs)
-    interest = interest_spec(spec)
+    registry = registry_for(owner_orgs, spec.registry)
     streams = RandomStreams(spec.seed)
-    plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, interest, streams)
-    plans += plan_outside(registry, world.traffic.vehicles, spec.days, interest, streams)
+    plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, spec.interest, streams)
+    plans += plan_outside(registry, world.traffic.vehicles, spec.days, spec.interest, streams)
     plans += plan_gunshot_searches(world, gunshot_spec(spec), streams)[0]
     plans.sort(key=lambda p: (p.time_s, p.request.request_id))
-    return registry, plans, plan_hotlist(world.traffic.vehicles, interest, streams)
+    return Planned(registry, plans, plan_hotlist(world.traffic.vehicles, spec.interest, streams))
 
 
-def run_policy(world: World, policy: str | None, planned=None,
+def ground_truth(world: World, registry: dict[str, Agency] | None = None) -> GroundTruth:
+    spec = world.spec
+    start = datetime.fromisoformat(spec.start)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(spec.timezone))
+    homes = world.traffic.vehicles.home_node
+    immigration = frozenset(slug for slug, a in (registry or {}).items() if "immigration" in a.org.tags)
+    return GroundTruth(world.net.node_lon[homes], world.net.node_lat[homes], world.start_local_hour, immigration,
+                       start)
+
+
+def simulate(world: World, on_batch: Callable[[int, int], None] | None = None) -> Traffic:
+    """The world's traffic, warm-up included: the reads do not depend on any policy."""
+    store = ReadStore(world.retention_days)
+    records = run_world(world, on_batch=on_batch, store=store)
+    return Traffic(records, store)
+
+
+def play(world: World, traffic: Traffic, planned: Planned, policy: str) -> AgencyRecords:
+    """The agencies' searches under ``policy``, on the finished store (same plans every time)."""
+    pack = load_policy(policy, world.spec)
+    spec = world.spec
+    try:
+        graph = sharing_for(planned.registry, world.owners, overrides=spec.extra.get("sharing"))
+    except ValueError as exc:
+        raise ScenarioError(f"{spec.source}: sharing: {exc}") from None
+    devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(world.owners)}
+    service = LookupService(traffic.store, world.owners, devices, graph, pack, own_policies(spec))
+    player = _player(world, planned, service, traffic.store)
+    play_after_traffic(player, 0)
+    return player.records(policy, tuple(planned.registry), graph, service.audit)
+
+
+def _player(world: World, planned: Planned, service, store) -> AgencyPlayer:
+    streams = RandomStreams(world.spec.seed)
+    return AgencyPlayer(planned.plans, service, store, world.owners, keyed_approvals(world.spec.seed),
+                        planned.hotlist, world.cameras.key, streams.stream_key("agencies/hotlist"), 0,
+                        int(round(world.spec.days * DAY_S)))
+
+
+def run_policy(world: World, policy: str | None, planned: Planned | None = None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
-               service_url: str | None = None) -> Outcome:
+               service_url: str | None = None, traffic: Traffic | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it.
 
     With ``service_url``, the reads and searches go over HTTP to a running service (ours
@@ -130,60 +165,84 @@ def run_policy(world: World, policy: str | None, planned=None,
     compare ground truth with what it answered.
     """
     if policy is None:
-        records = run_world(world, on_batch=on_batch)
-        return Outcome(world, records, build_report(world, records, timings))
-    pack = load_policy(policy, world.spec)
-    registry, plans, hotlist = planned or plan_searches(world)
-    own = own_policies(world.spec)
-    sharing = world.spec.extra.get("sharing")
+        traffic = traffic or simulate(world, on_batch)
+        return Outcome(world, traffic.records, None, ground_truth(world), build_report(world, traffic.records, timings))
+    load_policy(policy, world.spec)  # fail early, before any simulation
+    clock = _Stopwatch(timings)
+    planned = planned or plan_searches(world)
+    clock.lap("plan")
     if service_url:
-        return _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, service_url, on_batch, timings)
-    process = agency_process(plans, registry, pack, hotlist, own, sharing)
-    records = run_world(world, processes=[process], on_batch=on_batch)
-    return _outcome(world, records, registry, policy, timings)
+        return _run_at_service(world, policy, planned, service_url, on_batch, timings)
+    traffic = traffic or simulate(world, on_batch)
+    clock.lap("traffic")
+    agencies = play(world, traffic, planned, policy)
+    clock.lap("agencies")
+    outcome = _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)
+    clock.lap("measure")
+    return outcome
 
 
-def _outcome(world: World, records: RunRecords, registry, policy: str, timings: dict | None) -> Outcome:
-    """The reads report with the policy's leakage figures."""
+class _Stopwatch:
+    """Laps into a timings dict (seconds), when one is given."""
+
+    def __init__(self, timings: dict | None):
+        self.timings, self.t = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.t
+        self.t = now
+
+
+def _outcome(world: World, records: RunRecords, agencies: AgencyRecords, truth: GroundTruth,
+             timings: dict | None) -> Outcome:
+    """The reads report with the policy's figures."""
     report = build_report(world, records, timings)
-    report.update(leakage_report(records, registry, policy))
-    return Outcome(world, records, report)
+    report.update(policy_report(records, agencies, truth))
+    return Outcome(world, records, agencies, truth, report)
 
 
-def _run_at_service(world, policy, pack, registry, plans, hotlist, sharing, url, on_batch, timings) -> Outcome:
+def _run_at_service(world: World, policy: str, planned: Planned, url: str, on_batch, timings) -> Outcome:
     if own_policies(world.spec):
         raise ScenarioError(f"{world.spec.source}: owners' own policies are not sent to a service yet; "
                             "set them at the service with its admin API")
-    graph = sharing_for(registry, world.owners, pack, overrides=sharing)
+    graph = sharing_for(planned.registry, world.owners, overrides=world.spec.extra.get("sharing"))
     try:
-        session = connect_world(world, url, orgs=[a.org for a in registry.values()],
+        session = connect_world(world, url, orgs=[a.org for a in planned.registry.values()],
                                 pack=str(Path(world.spec.base_dir) / policy) if policy.endswith((".yaml", ".yml"))
                                 else policy, sharing=graph)
     except (ValueError, ApiError, httpx.HTTPError) as exc:
         raise ScenarioError(f"--service {url}: {exc}") from None
+    player = _player(world, planned, session.lookup, session.store)
     try:
-        process = agency_process(plans, registry, pack, hotlist, None, sharing, lookup=session.lookup)
-        records = run_world(world, processes=[process], on_batch=on_batch, store=session.store)
+        records = run_world(world, processes=[lambda env, ctx: player.process(env)], on_batch=on_batch,
+                            store=session.store)
     except (ApiError, httpx.HTTPError) as exc:
         raise ScenarioError(f"--service {url}: {exc}") from None
     finally:
         session.close()
-    records.extra["audit"] = AuditLog(session.lookup.audit_rows)
-    outcome = _outcome(world, records, registry, policy, timings)
+    agencies = player.records(policy, tuple(planned.registry), graph, AuditLog(session.lookup.audit_rows))
+    outcome = _outcome(world, records, agencies, ground_truth(world, planned.registry), timings)
     outcome.report["service"] = url
     return outcome
 
 
-def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], None] | None = None) -> dict[str, dict]:
-    """Each policy's full report, same world and requests (common random numbers)."""
+def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], None] | None = None,
+            replications: int = 1) -> dict[str, list[dict]]:
+    """Each policy's reports, one per seed (root seed, seed+1, ...): every policy replays
+    the same world, traffic and requests of a seed (common random numbers), and the
+    traffic is simulated once per seed."""
     for name in policies:
         load_policy(name, spec)  # fail early, before any simulation
     own_policies(spec)
-    world = build_world(spec)
-    planned = plan_searches(world)
-    reports = {}
-    for name in policies:
-        if on_policy:
-            on_policy(name)
-        reports[name] = run_policy(world, name, planned).report
+    reports: dict[str, list[dict]] = {name: [] for name in policies}
+    for replication in range(replications):
+        world = build_world(dataclasses.replace(spec, seed=spec.seed + replication))
+        planned = plan_searches(world)
+        traffic = simulate(world)
+        for name in policies:
+            if on_policy:
+                on_policy(name if replications == 1 else f"{name} (seed {world.spec.seed})")
+            reports[name].append(run_policy(world, name, planned, traffic=traffic).report)
     return reports

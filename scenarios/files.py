@@ -15,7 +15,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cameras.capture import CaptureSpec
+from scenarios.agency_files import AgenciesModel, check_names, interest_from, registry_from
 from scenarios.spec import CamerasSpec, ExtraCamera, NetworkSpec, OwnerSpec, ScenarioSpec
+from scenarios.yaml_input import YamlInputError, compose_yaml, construct_yaml, read_yaml_text
 from sim.population import PopulationSpec, RegionCount, ThroughFlow
 
 BUILTIN_DIR = "builtin"
@@ -27,7 +29,7 @@ class ScenarioError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OwnerModel(_Model):
@@ -134,7 +136,9 @@ class ScenarioModel(_Model):
     owners: list[OwnerModel] = Field(min_length=1)
     population: PopulationModel = PopulationModel()
     cameras: CamerasModel = CamerasModel()
-    agencies: dict[str, Any] | None = Field(None, description="agencies, interest and channels (see README)")
+    warmup_days: float = Field(30.0, ge=0, le=3650, description="simulated before the measured days, so stores "
+                               "hold the history searches look back over (default: the longest search window)")
+    agencies: AgenciesModel | None = Field(None, description="agencies, interest and channels (see README)")
     policy: str | None = Field(None, description="policy pack name or file: the law and platform layers")
     sharing: SharingModel | None = Field(None, description="who shares with whom (default: FACTS.md, 2025)")
 
@@ -155,8 +159,8 @@ class ScenarioModel(_Model):
         return owners
 
 
-def _line_map(text: str) -> dict[tuple, int]:
-    """Field path -> 1-based line, from YAML's node marks."""
+def _line_map(root: yaml.Node | None) -> dict[tuple, int]:
+    """Field path -> 1-based line, from YAML's node marks (aliases already bounded)."""
     lines: dict[tuple, int] = {}
 
     def walk(node: yaml.Node, path: tuple) -> None:
@@ -169,10 +173,6 @@ def _line_map(text: str) -> dict[tuple, int]:
             for i, item in enumerate(node.value):
                 walk(item, path + (i,))
 
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return lines
     if root is not None:
         walk(root, ())
     return lines
@@ -192,21 +192,27 @@ def _format_errors(exc: ValidationError, source: str, lines: dict[tuple, int]) -
 
 def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> ScenarioSpec:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ScenarioError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        node = compose_yaml(text, source)
+        data = construct_yaml(node, source)
+    except YamlInputError as exc:
+        raise ScenarioError(str(exc)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario file is a mapping of fields (name, owners, ...)")
     try:
         model = ScenarioModel.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, source, _line_map(text))) from None
-    return to_spec(model, source, base_dir)
+        raise ScenarioError(_format_errors(exc, source, _line_map(node))) from None
+    return to_spec(model, source, base_dir, _line_map(node))
 
 
-def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
+def _at(source: str, lines: dict[tuple, int] | None, path: str) -> str:
+    """``source:line`` of a dotted field path (the nearest enclosing line known)."""
+    parts = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+    line = next((lines[parts[:k]] for k in range(len(parts), 0, -1) if lines and parts[:k] in lines), None)
+    return f"{source}:{line}" if line else source
+
+
+def to_spec(m: ScenarioModel, source: str, base_dir: str, lines: dict[tuple, int] | None = None) -> ScenarioSpec:
     owners = tuple(OwnerSpec(**o.model_dump()) for o in m.owners)
     slugs = {o.slug for o in owners}
     cams = m.cameras
@@ -218,11 +224,19 @@ def to_spec(m: ScenarioModel, source: str, base_dir: str) -> ScenarioSpec:
             raise ScenarioError(f"{source}: cameras.operator_owners.{name}: {slug!r} is not an owner slug")
     if m.network.builtin is None and m.network.geojson is None:
         raise ScenarioError(f"{source}: network: name a builtin network or a geojson file")
-    extra_sections = {k: v for k, v in (("agencies", m.agencies), ("policy", m.policy),
+    registry = registry_from(m.agencies)
+    problems = check_names(m.agencies, {a.org.slug for a in registry} | slugs, slugs)
+    if problems:
+        path, message = problems[0]
+        raise ScenarioError(f"{_at(source, lines, path)}: {path}: {message}")
+    extra_sections = {k: v for k, v in (("policy", m.policy),
                                          ("sharing", m.sharing.model_dump() if m.sharing else None)) if v is not None}
     return ScenarioSpec(
         name=m.name, description=m.description, seed=m.seed, days=m.days, start=m.start,
-        timezone=m.timezone, batch_s=m.batch_s,
+        timezone=m.timezone, batch_s=m.batch_s, warmup_days=m.warmup_days,
+        interest=interest_from(m.agencies), registry=registry,
+        gunshots_per_day=dict(m.agencies.gunshots_per_day) if m.agencies else {},
+        sensors_per_km2=m.agencies.sensors_per_km2 if m.agencies else 6.0,
         network=NetworkSpec(**m.network.model_dump()),
         owners=owners,
         population=_population_spec(m.population),
@@ -256,11 +270,11 @@ def load_scenario(name_or_path: str | None = None) -> ScenarioSpec:
     """A built-in scenario by name, or a YAML file by path."""
     name_or_path = name_or_path or DEFAULT_SCENARIO
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path.suffix or len(path.parts) > 1 or path.exists():  # built-in names have neither
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot read scenario file ({exc})") from None
+            text = read_yaml_text(path)
+        except YamlInputError as exc:
+            raise ScenarioError(str(exc)) from None
         return parse_scenario(text, str(path), str(path.resolve().parent))
     return parse_scenario(builtin_text(name_or_path), f"<built-in {name_or_path}>", ".")
 

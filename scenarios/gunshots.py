@@ -72,7 +72,7 @@ def plan_gunshot_searches(world: World, spec: GunshotSpec, streams: RandomStream
             if not len(near):
                 continue
             at = int(alert.time_s) + 120  # the alert reaches an officer within minutes
-            query = ReadQuery(cameras=tuple(int(c) for c in near), start_s=max(0, int(alert.time_s) - spec.window_s),
+            query = ReadQuery(cameras=tuple(int(c) for c in near), start_s=int(alert.time_s) - spec.window_s,
                               end_s=int(alert.time_s) + spec.window_s)
             request = SearchRequest(f"{owner}-gunshot-{k:04d}", owner, f"{owner}-user-rtcc", at,
                                     "246 PC shots fired, acoustic alert", "area", query, "Shooting",

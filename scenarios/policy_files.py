@@ -34,6 +34,7 @@ import yaml
 from lookup.policy import DECISION_EFFECTS, VIA, Context, Decision, PolicyError, PolicyPack, decide
 from lookup.policy_syntax import Parser, org_from_dict, parse_document, parse_policy
 from lookup.requests import SEARCH_TYPES, Organization, ReadQuery, SearchRequest
+from scenarios.yaml_input import YamlInputError, load_yaml_file
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin" / "policies"
 TESTS_DIR = BUILTIN_DIR / "tests"
@@ -47,16 +48,9 @@ def load_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML; also map each field path to its line. Duplicate keys are errors."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(where, (), f"cannot read: {error.strerror or error}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise PolicyError(where, (), f"not valid YAML: {getattr(error, 'problem', None) or error}",
-                          None if mark is None else mark.line + 1) from None
+        data, node = load_yaml_file(path)
+    except YamlInputError as error:
+        raise PolicyError(where, (), error.message, error.line) from None
     lines: dict[tuple, int] = {}
 
     def walk(n: yaml.Node, path: tuple, active: frozenset) -> None:

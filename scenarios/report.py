@@ -17,11 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from agencies.records import AgencyRecords
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
+from scenarios.output_files import StagedOutputs, staged_outputs
 from scenarios.plot_exposure import per_vehicle_metrics, plot_exposure
+from scenarios.trace_files import deliveries_table, searches_table
 from sim.plates import STATES, text_bytes
 from sim.records import READ_COLUMNS, Reads, RunRecords
+
+REPORT_LAST = ("report.json",)  # the file that says a run is complete: renamed into place last
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
@@ -32,7 +37,9 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 
 def reads_metrics(records: RunRecords) -> dict:
-    reads = records.reads
+    """Figures of the measured period's reads (the warm-up's are counted apart)."""
+    measured = records.measured()
+    reads = records.reads.take(measured) if len(measured) != len(records.reads) else records.reads
     per_camera = np.bincount(reads.camera, minlength=len(records.cameras)) / records.days
     misread = reads.plate != records.vehicles.plate[reads.vehicle]
     by_owner = np.bincount(reads.owner, minlength=len(records.owners))
@@ -51,6 +58,7 @@ def reads_metrics(records: RunRecords) -> dict:
         "distinct_vehicles": int(np.count_nonzero(np.bincount(reads.vehicle, minlength=len(records.vehicles)))),
         "vehicles": int(len(records.vehicles)),
         "per_vehicle": per_vehicle_metrics(records),
+        "warmup_reads": int(len(records.reads) - len(reads)),
     }
 
 
@@ -60,6 +68,7 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
         "scenario": spec.name,
         "seed": records.seed,
         "days": records.days,
+        "warmup_days": records.warmup_days,
         "records_sha256": records.records_sha256,
         "reads": reads_metrics(records),
         "world": {
@@ -72,28 +81,47 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
     }
 
 
+def fig(value, percent: bool = False) -> str:
+    """A figure for people: plain numbers with separators, intervals as ``mean [lo, hi]``."""
+    if isinstance(value, dict) and "mean" in value:
+        lo, hi = value["ci95"]
+        if value["n"] == 0:
+            return "–"
+        return f"{fig(value['mean'], percent)} [{fig(lo, percent)}, {fig(hi, percent)}]"
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if percent:
+        return f"{value:.1%}"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
 def render_markdown(report: dict) -> str:
     r = report["reads"]
+    seeds = (f"Seeds {report['seeds'][0]}–{report['seeds'][-1]} ({report['replications']} replications; figures "
+             "are means with 95% intervals)") if "replications" in report else f"Seed {report['seed']}"
     lines = [
         f"# alprsim run: {report['scenario']}",
         "",
-        f"Seed {report['seed']}, {report['days']:g} days. Records hash `{report['records_sha256'][:16]}…`.",
+        f"{seeds}, {fig(report['days'])} days measured after a {fig(report.get('warmup_days', 0))}-day warm-up. "
+        + (f"Records hash `{report['records_sha256'][:16]}…`." if "records_sha256" in report else ""),
         "",
         "## Reads",
         "",
-        f"- {r['total']:,} reads from {r['cameras']:,} cameras; {r['distinct_vehicles']:,} of "
-        f"{r['vehicles']:,} vehicles were read at least once.",
-        f"- Reads per camera per day: median {r['per_camera_per_day']['median']:,.0f} "
-        f"(p10 {r['per_camera_per_day']['p10']:,.0f}, p90 {r['per_camera_per_day']['p90']:,.0f}).",
-        f"- Misread rate {r['misread_rate']:.1%}; no-read rate {r['no_read_rate']:.1%}.",
+        f"- {fig(r['total'])} reads from {fig(r['cameras'])} cameras; {fig(r['distinct_vehicles'])} of "
+        f"{fig(r['vehicles'])} vehicles were read at least once.",
+        f"- Reads per camera per day: median {fig(r['per_camera_per_day']['median'])} "
+        f"(p10 {fig(r['per_camera_per_day']['p10'])}, p90 {fig(r['per_camera_per_day']['p90'])}).",
+        f"- Misread rate {fig(r['misread_rate'], True)}; no-read rate {fig(r['no_read_rate'], True)}.",
         *_exposure_lines(report),
         "",
         "| owner | cameras | reads | median reads/camera/day |",
         "|---|---:|---:|---:|",
     ]
     for slug, stats in r["owners"].items():
-        lines.append(f"| {slug} | {stats['cameras']:,} | {r['by_owner'][slug]:,} | "
-                     f"{stats['per_camera_per_day']['median']:,.0f} |")
+        lines.append(f"| {slug} | {fig(stats['cameras'])} | {fig(r['by_owner'][slug])} | "
+                     f"{fig(stats['per_camera_per_day']['median'])} |")
     if "gallery" in report:
         lines += ["", f"Image path: every pass was rendered and read with OpenCV; crops and readings in "
                   f"[{report['gallery']}]({report['gallery']})."]
@@ -122,57 +150,78 @@ def leakage_markdown(report: dict) -> str:
     vis = report["visibility"]["federal_served_visible_in_audit"]
     cost = report["cost"]
     lines = [f"## Leakage under `{report['policy']}`", "",
-             f"Searches: {report['searches']['total']:,} "
-             + ", ".join(f"{k} {v:,}" for k, v in report["searches"]["by_true_beneficiary"].items()), "",
-             "| true beneficiary | searches served | reads delivered | vehicles exposed | targets located | median hours to locate |",
-             "|---|---:|---:|---:|---:|---:|"]
+             f"Searches in the measured period: {fig(report['searches']['total'])} ("
+             + ", ".join(f"{k} {fig(v)}" for k, v in report["searches"]["by_true_beneficiary"].items()) + ")", "",
+             "| true beneficiary | searches served | distinct reads delivered | deliveries | vehicles exposed | "
+             "targets | located | mislocated | median hours to locate |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, block in (("federal", fed), ("out of state", oos)):
-        hours = "–" if block["median_hours_to_locate"] is None else f"{block['median_hours_to_locate']:.0f}"
-        lines.append(f"| {name} | {block['searches_served']:,} | {block['reads_delivered']:,} | "
-                     f"{block['vehicles_exposed']:,} | {block['targets_located']}/{block['targets']} | {hours} |")
-    lines += ["", "| channel | federal searches served | federal reads | out-of-state searches served | out-of-state reads |",
-              "|---|---:|---:|---:|---:|"]
+        lines.append(f"| {name} | {fig(block['searches_served'])} | {fig(block['reads_delivered'])} | "
+                     f"{fig(block['deliveries'])} | {fig(block['vehicles_exposed'])} | {fig(block['targets'])} | "
+                     f"{fig(block['targets_located'])} | {fig(block['targets_mislocated'])} | "
+                     f"{fig(block['median_hours_to_locate'])} |")
+    lines += ["", "| channel | federal searches served | federal distinct reads | out-of-state searches served | "
+              "out-of-state distinct reads |", "|---|---:|---:|---:|---:|"]
     for channel, f in fed["by_channel"].items():
         o = oos["by_channel"][channel]
-        lines.append(f"| {channel} | {f['searches_served']:,} | {f['reads_delivered']:,} | {o['searches_served']:,} | "
-                     f"{o['reads_delivered']:,} |")
-    lines += ["", f"Visibility: {'–' if vis is None else f'{vis:.0%}'} of the served federal searches show a federal "
-              "purpose or beneficiary in the owner's audit log.",
-              f"Cost: {cost['legit_denied']:,} of {cost['legit_searches']:,} legitimate searches denied, "
-              f"{cost['legit_without_hit']:,} without a hit; {cost['bystander_reads_delivered']:,} bystander reads "
-              f"delivered; {cost['misread_false_hits']:,} misread false hits."]
+        lines.append(f"| {channel} | {fig(f['searches_served'])} | {fig(f['reads_delivered'])} | "
+                     f"{fig(o['searches_served'])} | {fig(o['reads_delivered'])} |")
+    legit = cost["legit"]
+    lines += ["", f"Visibility: {fig(vis, True)} of the served federal searches show a federal purpose or "
+              "beneficiary in a searched owner's published network audit (re-imported and classified).",
+              f"Cost: {fig(legit['denied'])} of {fig(legit['searches'])} legitimate searches denied, "
+              f"{fig(legit['without_hit'])} without a hit; {fig(legit['bystander_reads'])} bystander reads delivered "
+              f"to legitimate searches, {fig(cost['outside_bystanders'])} to outside beneficiaries, "
+              f"{fig(cost['gunshot_bystanders'])} by gunshot area searches; {fig(cost['misread_false_hits'])} "
+              "misread false hits."]
     return "\n".join(lines)
 
 
+COMPARE_ROWS = (
+    ("federal distinct reads delivered", ("leakage", "federal", "reads_delivered"), False),
+    ("federal searches served", ("leakage", "federal", "searches_served"), False),
+    ("federal vehicles exposed", ("leakage", "federal", "vehicles_exposed"), False),
+    ("federal targets", ("leakage", "federal", "targets"), False),
+    ("federal targets located", ("leakage", "federal", "targets_located"), False),
+    ("federal targets mislocated", ("leakage", "federal", "targets_mislocated"), False),
+    ("out-of-state distinct reads delivered", ("leakage", "out_of_state", "reads_delivered"), False),
+    ("out-of-state targets located", ("leakage", "out_of_state", "targets_located"), False),
+    ("federal served, visible in audit", ("visibility", "federal_served_visible_in_audit"), True),
+    ("legitimate searches", ("cost", "legit", "searches"), False),
+    ("legitimate searches denied", ("cost", "legit", "denied"), False),
+    ("legitimate searches without a hit", ("cost", "legit", "without_hit"), False),
+    ("bystander reads (legitimate searches)", ("cost", "legit", "bystander_reads"), False),
+    ("misread false hits", ("cost", "misread_false_hits"), False),
+)
+
+
+def _at(report: dict, path: tuple[str, ...]):
+    for key in path:
+        report = (report or {}).get(key)
+    return report
+
+
 def compare_markdown(reports: dict[str, dict]) -> str:
-    """Policies side by side (same world, same requests)."""
-    names = list(reports)
-    rows = [
-        ("federal reads delivered", lambda r: r["leakage"]["federal"]["reads_delivered"]),
-        ("federal searches served", lambda r: r["leakage"]["federal"]["searches_served"]),
-        ("federal vehicles exposed", lambda r: r["leakage"]["federal"]["vehicles_exposed"]),
-        ("federal targets located", lambda r: f"{r['leakage']['federal']['targets_located']}/{r['leakage']['federal']['targets']}"),
-        ("out-of-state reads delivered", lambda r: r["leakage"]["out_of_state"]["reads_delivered"]),
-        ("out-of-state targets located",
-         lambda r: f"{r['leakage']['out_of_state']['targets_located']}/{r['leakage']['out_of_state']['targets']}"),
-        ("federal served, visible in audit", lambda r: r["visibility"]["federal_served_visible_in_audit"]),
-        ("legitimate searches denied", lambda r: f"{r['cost']['legit_denied']}/{r['cost']['legit_searches']}"),
-        ("legitimate searches without a hit", lambda r: r["cost"]["legit_without_hit"]),
-        ("bystander reads delivered", lambda r: r["cost"]["bystander_reads_delivered"]),
-    ]
+    """Policies side by side (same world, same requests), with paired differences when
+    the comparison has replications."""
+    names = [n for n in reports if n != "paired_differences"]
     lines = ["| | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
-    for label, get in rows:
-        cells = []
-        for n in names:
-            v = get(reports[n])
-            cells.append(f"{v:,}" if isinstance(v, int) else ("–" if v is None else f"{v:.0%}" if isinstance(v, float) else str(v)))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for label, path, percent in COMPARE_ROWS:
+        lines.append(f"| {label} | " + " | ".join(fig(_at(reports[n], path), percent) for n in names) + " |")
     channels = list(reports[names[0]]["leakage"]["federal"]["by_channel"])
-    lines += ["", "Federal reads delivered by channel:", "",
+    lines += ["", "Federal distinct reads delivered by channel:", "",
               "| channel | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
     for c in channels:
-        lines.append(f"| {c} | " + " | ".join(f"{reports[n]['leakage']['federal']['by_channel'][c]['reads_delivered']:,}"
-                                           for n in names) + " |")
+        lines.append(f"| {c} | " + " | ".join(fig(_at(reports[n], ("leakage", "federal", "by_channel", c,
+                                                                      "reads_delivered"))) for n in names) + " |")
+    diffs = reports.get("paired_differences")
+    if diffs:
+        others = list(diffs)
+        first = diffs[others[0]]["versus"]
+        lines += ["", f"Paired differences from `{first}` (same seeds; mean [95% interval]):", "",
+                  "| | " + " | ".join(f"`{n}` − `{first}`" for n in others) + " |", "|---|" + "---:|" * len(others)]
+        for label, path, percent in COMPARE_ROWS:
+            lines.append(f"| {label} | " + " | ".join(fig(_at(diffs[n], path), percent) for n in others) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -224,39 +273,45 @@ def write_reads_parquet(reads: Reads, records: RunRecords, path: Path, chunk_row
                 writer.close()
 
 
-def write_outputs(out_dir: Path, world: World, records: RunRecords, report: dict, reads_format: str = "parquet") -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out_dir / "report.md").write_text(render_markdown(report))
-    written += [out_dir / "report.json", out_dir / "report.md"]
-    written.append(plot_exposure(records, out_dir / "exposure.png"))
+def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecords, report: dict,
+                  reads_format: str = "parquet", agencies: AgencyRecords | None = None) -> list[Path]:
+    """report.json, report.md, cameras.csv, the audit exports, the trace and the reads, in ``out_dir``.
+
+    Written under temporary names and renamed into place at the end, report.json last
+    (``scenarios.output_files``): a run that fails while writing leaves no report.
+    """
+    if not isinstance(out_dir, StagedOutputs):
+        with staged_outputs(out_dir, last=REPORT_LAST) as staged:
+            write_outputs(staged, world, records, report, reads_format, agencies)
+        return staged.written
+    out = out_dir
+    out.path("report.md").write_text(render_markdown(report))
+    plot_exposure(records, out.path("exposure.png"))
     cams = records.cameras
-    with open(out_dir / "cameras.csv", "w", newline="") as f:
+    with open(out.path("cameras.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["camera_id", "owner", "lon", "lat", "both_directions"])
         for i in range(len(cams)):
             w.writerow([cams.camera_id[i], records.owners[cams.owner[i]], f"{cams.lon[i]:.6f}", f"{cams.lat[i]:.6f}",
                         bool(cams.both_directions[i])])
-    written.append(out_dir / "cameras.csv")
-    audit = records.extra.get("audit")
-    if audit is not None:
-        written += write_audit_exports(out_dir / "audit", audit, records.owners, world.spec)
+    if agencies is not None:
+        write_audit_exports(out.path("audit"), agencies.audit, records.owners, world.spec)
+        # scenarios.trace_files.write_trace's two files, staged
+        pq.write_table(searches_table(agencies), out.path("searches.parquet"), compression="zstd")
+        pq.write_table(deliveries_table(agencies), out.path("deliveries.parquet"), compression="zstd")
     if reads_format == "parquet":
-        write_reads_parquet(records.reads, records, out_dir / "reads.parquet")
-        written.append(out_dir / "reads.parquet")
+        write_reads_parquet(records.reads, records, out.path("reads.parquet"))
     elif reads_format == "csv":
-        path = out_dir / "reads.csv"
         reads = records.reads
-        with open(path, "w", newline="") as f:
+        with open(out.path("reads.csv"), "w", newline="") as f:
             w = csv.writer(f)
             w.writerow([*READ_COLUMNS, "plate_text"])
             text = plate_text_array(reads.plate)
             cols = [getattr(reads, n) for n in READ_COLUMNS]
             for i in range(len(reads)):
                 w.writerow([c[i] for c in cols] + [text[i].decode()])
-        written.append(path)
-    return written
+    out.path("report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return list(out.staged)
 
 
 def write_audit_exports(folder: Path, audit, owners: tuple[str, ...], spec) -> list[Path]:

@@ -1,8 +1,12 @@
 """One run: simpy drives the clock; traffic arrives in numpy batches, never one read at a time.
 
 The traffic process draws a day of passes at each day's start, then every ``batch_s``
-hands one time slice through capture into the read store. Other processes (agencies,
-retention purges, audits) share the same environment and see the store as it stands.
+hands one time slice through capture into the read store. The clock starts
+``warmup_days`` before the scenario's start (time 0): the warm-up fills the store with
+the history searches look back over, and nothing in it is measured. Processes given to
+``run_world`` (the agencies against a running service) share the environment and see
+the store as it stands; in process, the agencies play afterwards on the finished store
+(``agencies.process``), which answers as of each search's time.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ class RunContext:
     hasher: RecordsHasher = field(default_factory=RecordsHasher)
     passes: int = 0
     no_reads: int = 0
-    extra: dict = field(default_factory=dict)  # tables later stages add (searches, audit, ...)
 
     def emit(self, reads: Reads) -> None:
         self.store.append(reads)
@@ -45,8 +48,9 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
                     on_batch: Callable[[int, int], None] | None = None) -> Generator:
     world, end_s = ctx.world, ctx.days * DAY_S
     batch_s = world.spec.batch_s
+    first_day = -warmup_whole_days(world)
     carry: Passes | None = None
-    for day in range(int(np.ceil(ctx.days))):
+    for day in range(first_day, int(np.ceil(ctx.days))):
         passes = day_passes(world.traffic, day, ctx.streams)
         if carry is not None:
             passes = merge_passes(carry, passes)
@@ -64,7 +68,7 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
             batch = passes.take(slice(lo, hi))
             result = capture(batch, world.cameras, world.traffic.vehicles, world.capture, world.misread,
                              ctx.streams, world.start_local_hour)
-            keep = result.reads.time_s >= 0  # trips of the evening before the start
+            keep = result.reads.time_s >= first_day * DAY_S  # trips of the evening before the first day
             ctx.emit(result.reads.take(keep) if not keep.all() else result.reads)
             ctx.passes += result.passes
             ctx.no_reads += result.no_reads
@@ -72,6 +76,10 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
                 on_batch(t0 + batch_s, ctx.hasher.rows)
             yield env.timeout(batch_s)
         carry = passes.take(slice(np.searchsorted(passes.time_s, day_end), None))
+
+
+def warmup_whole_days(world: World) -> int:
+    return int(np.ceil(world.spec.warmup_days))
 
 
 def retention_process(env: simpy.Environment, ctx: RunContext) -> Generator:
@@ -83,18 +91,21 @@ def retention_process(env: simpy.Environment, ctx: RunContext) -> Generator:
 
 def run_world(world: World, days: float | None = None, processes: Iterable[Process] = (),
               on_batch: Callable[[int, int], None] | None = None, store=None) -> RunRecords:
-    """Run the world for ``days`` with its traffic, retention and any extra processes.
+    """Run the world's warm-up and ``days`` with its traffic and any extra processes.
 
     The world's seed (``world.spec.seed``) drives everything: one seed per run. ``store``
     replaces the in-process ``ReadStore`` (a service's, see ``scenarios.service_run``).
+    Without extra processes nothing is purged, so the store can answer searches as of any
+    time afterwards (retention is applied at query time); with them, a daily purge runs.
     """
     seed = world.spec.seed
     days = world.spec.days if days is None else days
     streams = RandomStreams(seed)
     ctx = RunContext(world, streams, store if store is not None else ReadStore(world.retention_days), days)
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=-warmup_whole_days(world) * DAY_S)
     env.process(traffic_process(env, ctx, on_batch))
-    env.process(retention_process(env, ctx))
+    if processes:
+        env.process(retention_process(env, ctx))
     for proc in processes:
         env.process(proc(env, ctx))
     env.run(until=days * DAY_S)
@@ -103,10 +114,8 @@ def run_world(world: World, days: float | None = None, processes: Iterable[Proce
 
 def finish(ctx: RunContext, seed: int, days: float) -> RunRecords:
     """Assemble the records: the store's columns as they stand (views, no copy)."""
-    digest = ctx.hasher.hexdigest()
-    reads = ctx.store.all_reads()
-    ctx.store = None
     world = ctx.world
     return RunRecords(seed=seed, days=days, owners=world.owners, cameras=world.cameras,
-                      vehicles=world.traffic.vehicles, reads=reads, records_sha256=digest,
-                      no_reads=ctx.no_reads, passes=ctx.passes, extra=ctx.extra)
+                      vehicles=world.traffic.vehicles, reads=ctx.store.all_reads(),
+                      records_sha256=ctx.hasher.hexdigest(), no_reads=ctx.no_reads, passes=ctx.passes,
+                      warmup_days=warmup_whole_days(world))

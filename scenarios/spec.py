@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agencies.interest import InterestSpec
+from agencies.registry import BAY_AREA_AGENCIES, Agency
 from cameras.capture import CaptureSpec
 from sim.population import PopulationSpec
 
@@ -69,13 +71,18 @@ class ScenarioSpec:
     start: str = "2025-04-01T00:00:00"  # local time at the scenario start
     timezone: str = "America/Los_Angeles"
     batch_s: int = 3600  # traffic batch: one simpy step writes this much time of reads
+    warmup_days: float = 30.0  # simulated before the measured days (reads only: nobody searches)
     network: NetworkSpec = NetworkSpec()
     owners: tuple[OwnerSpec, ...] = ()
     population: PopulationSpec = PopulationSpec()
     cameras: CamerasSpec = CamerasSpec()
     source: str = "<built-in>"  # file it came from, for messages
     base_dir: str = "."  # relative paths in the file resolve from here
-    extra: dict = field(default_factory=dict)  # sections later stages read (agencies, policy)
+    interest: InterestSpec = InterestSpec()  # the agencies' behaviour (``agencies:`` section)
+    registry: tuple[Agency, ...] = BAY_AREA_AGENCIES
+    gunshots_per_day: dict[str, float] = field(default_factory=dict)  # owner -> gunshots a day
+    sensors_per_km2: float = 6.0
+    extra: dict = field(default_factory=dict)  # sections later stages read (policy, sharing)
 
     def owner(self, slug: str) -> OwnerSpec:
         for o in self.owners:

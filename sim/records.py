@@ -8,8 +8,7 @@ functions of it plus the spec.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -162,10 +161,12 @@ class Cameras:
 
 @dataclass(frozen=True)
 class RunRecords:
-    """Everything a run produced, for metrics and reports. Later stages add tables."""
+    """What the traffic of a run produced: the reads (warm-up included: their ``time_s``
+    is negative) and the world's ground truth. The agencies' records sit beside these
+    (``agencies.records.AgencyRecords``)."""
 
     seed: int
-    days: float
+    days: float  # the measured days
     owners: tuple[str, ...]
     cameras: Cameras
     vehicles: Vehicles
@@ -173,4 +174,8 @@ class RunRecords:
     records_sha256: str
     no_reads: int  # passes captured by a camera but not read (no plate text)
     passes: int  # vehicles that passed a camera
-    extra: dict[str, Any] = field(default_factory=dict)
+    warmup_days: int = 0  # simulated before time 0
+
+    def measured(self) -> np.ndarray:
+        """Rows of the reads in the measured period (time 0 onwards)."""
+        return np.flatnonzero(self.reads.time_s >= 0) if self.warmup_days else np.arange(len(self.reads))

@@ -214,7 +214,7 @@ def load_geojson_network(path: str | Path, zone_size_m: float = ZONE_SIZE_M) -> 
     path = Path(path)
     try:
         data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise NetworkError(f"{path}: cannot read GeoJSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise NetworkError(f"{path}: expected a GeoJSON FeatureCollection")

@@ -14,6 +14,8 @@ for top in ("sim", "cameras", "lookup", "agencies", "forensics", "scenarios"):
 assert (resources.files("scenarios") / "builtin" / "bay-area.yaml").is_file()
 assert (resources.files("scenarios") / "builtin" / "policies" / "ca-sb34.yaml").is_file()
 assert (resources.files("cameras") / "data" / "misread_calibrated.json").is_file()
+assert (resources.files("forensics") / "data" / "ca_agencies.csv").is_file()
+assert (resources.files("forensics") / "data" / "federal_agencies.csv").is_file()
 print("ok")
 """
 

@@ -47,8 +47,27 @@ class Limits:
     max_search_reads: int = 100_000
 
 
+def body_problem(content_type: bytes | None, body: bytes) -> tuple[int, object] | None:
+    """(status, detail) for a body no route can read: not JSON (415), not UTF-8 (422)."""
+    media, _, params = (content_type or b"application/json").decode("latin-1").partition(";")
+    media = media.strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        return 415, f"content type {media!r} is not supported: send application/json"
+    charset = next((v.strip().strip('"').lower() for k, _, v in (p.partition("=") for p in params.split(";"))
+                    if k.strip().lower() == "charset"), "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        return 415, f"charset {charset!r} is not supported: send UTF-8 JSON"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return 422, _error_list(["body"], f"the body is not UTF-8 (byte 0x{body[exc.start]:02x} at offset "
+                                          f"{exc.start}): send UTF-8 JSON", "json_invalid")
+    return None
+
+
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (413) before any route reads them."""
+    """Refuse request bodies over ``max_bytes`` (413) before any route reads them, and bodies
+    that are not UTF-8 JSON (``body_problem``)."""
 
     def __init__(self, app, max_bytes: int):
         self.app = app
@@ -80,6 +99,11 @@ class BodyLimit:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
+        if total and scope.get("method") in ("POST", "PUT", "PATCH"):
+            problem = body_problem(dict(scope.get("headers") or []).get(b"content-type"), b"".join(chunks))
+            if problem is not None:
+                await JSONResponse({"detail": problem[1]}, status_code=problem[0])(scope, receive, send)
+                return
         replayed = False
 
         async def replay():
@@ -124,8 +148,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8 JSON): bad input
-            return JSONResponse({"detail": _error_list(["body"], "the body is not valid UTF-8 JSON", "json_invalid")},
-                                status_code=422)
+            message = ("the body is nested too deeply" if isinstance(exc.__cause__, RecursionError)
+                       else "the body is not valid UTF-8 JSON")
+            return JSONResponse({"detail": _error_list(["body"], message, "json_invalid")}, status_code=422)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Invalid)
@@ -185,4 +210,4 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     return app
 
 
-__all__ = ["BodyLimit", "Limits", "bearer_auth", "create_app"]
+__all__ = ["BodyLimit", "Limits", "bearer_auth", "body_problem", "create_app"]

@@ -16,7 +16,7 @@ from lookup.store import PatternError, parse_pattern
 from sim.plates import PlateError, encode, normalise
 
 MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
-TimeS = Annotated[int, Field(ge=0, le=MAX_TIME_S, description="seconds since the scenario start")]
+TimeS = Annotated[int, Field(ge=-MAX_TIME_S, le=MAX_TIME_S, description="seconds since the scenario start (negative in a run's warm-up)")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 Small = Annotated[int, Field(ge=0, le=255)]
 Text = Annotated[str, Field(max_length=1000)]

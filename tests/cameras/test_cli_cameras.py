@@ -67,11 +67,21 @@ def test_read_names_a_file_that_is_not_an_image(app, tmp_path):
 
 
 def test_evaluate_prints_rates_per_condition(app):
-    result = runner.invoke(app, ["cameras", "evaluate", "--samples", "20", "--workers", "1", "--json"])
+    result = runner.invoke(app, ["cameras", "evaluate", "--samples", "40", "--workers", "1", "--json",
+                                 "--live-plates", "20000"])
     assert result.exit_code == 0, result.output
-    rates = json.loads(result.output)["conditions"]
+    out = json.loads(result.output)
+    rates = out["conditions"]
     assert set(rates) == {"clean", "day", "day_fast", "night", "night_fast"}
     assert all(0 <= r["exact"] <= 1 and 0 <= r["no_read"] <= 1 for r in rates.values())
+    # the confusion structure and live-plate figures are there for every fast-model condition
+    for condition in ("day", "day_fast", "night", "night_fast"):
+        r = rates[condition]
+        assert r["fast_confusable_share"] is not None and 0 <= r["fast_confusable_share"] <= 1
+        assert 0 <= r["misread_live_hits"] <= r["ca_misreads"]
+        assert all(len(pair) == 3 for pair in r["top_confusions"])
+    assert rates["clean"]["fast_misread"] is None  # the fast model has no clean condition
+    assert out["live_plates"] == 20000 and 0 <= out["overall"]["misread"] <= 1
 
 
 def test_calibrate_writes_an_artefact_where_asked(app, tmp_path):

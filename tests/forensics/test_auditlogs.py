@@ -104,8 +104,8 @@ def test_xlsx_exports_with_datetimes_excel_serials_and_float_case_numbers(tmp_pa
     sheet.append(["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Reason",
                   "Case #", "Search Time", "Search Type", None])
     sheet.append(["x1", "***", "Reno NV PD", 3, 120, "OOS", 24118822.0, datetime(2025, 4, 22, 10, 0), "Lookup", None])
+    sheet.append([None] * 10)  # a blank row between data rows (a trailing one is outside the sheet's range)
     sheet.append(["x2", "REDACTED", "CHP", 845.0, None, "ICE case", None, 45769.5, "Lookup", None])
-    sheet.append([None] * 10)
     path = tmp_path / "network.xlsx"
     book.save(path)
     info = ImportInfo(str(path))
@@ -115,6 +115,7 @@ def test_xlsx_exports_with_datetimes_excel_serials_and_float_case_numbers(tmp_pa
     assert rows[0].time == datetime(2025, 4, 22, 17, 0, tzinfo=UTC)  # a naive cell read in the given zone
     assert rows[1].user == MASKED and rows[1].network_count == 845 and rows[1].device_count is None
     assert rows[1].time == datetime(2025, 4, 22, 12, 0, tzinfo=UTC)  # serial 45769.5
+    assert rows[1].line == 5  # sheet rows counted across the blank one
 
 
 @pytest.mark.parametrize("text,expected", [

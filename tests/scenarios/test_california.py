@@ -38,7 +38,7 @@ def _reduced(spec, slugs: list[str], days: float = 1):
     """The scenario cut down to a few agencies (their cities, cameras and operators)."""
     owners = tuple(o for o in spec.owners if o.slug in slugs)
     operators = {k: v for k, v in spec.cameras.operator_owners.items() if v in slugs}
-    return dataclasses.replace(spec, owners=owners, days=days,
+    return dataclasses.replace(spec, owners=owners, days=days, warmup_days=0,
                                cameras=dataclasses.replace(spec.cameras, operator_owners=operators))
 
 

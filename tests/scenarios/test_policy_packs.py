@@ -41,7 +41,13 @@ def test_the_built_in_packs_exist_and_cite_their_sources():
     assert "7284.6" in load_pack("ca-sb34-sb54").source
     assert "103-0540" in load_pack("il-2024").source
     assert "HB 2724" in load_pack("va-2025").source
-    assert load_pack("open").sharing_hint("national_lookup") is True
+
+def test_a_pack_that_tries_to_set_sharing_is_refused_with_where_to_put_it(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("pack:\n  name: mine\n  source: test\n  sharing: {national_lookup: true}\n"
+                    "  layers:\n    - include: open\n")
+    with pytest.raises(PolicyError, match=r"mine.yaml:4: pack.sharing: .*scenario's `sharing:` section"):
+        load_pack(path)
 
 
 def test_every_pack_has_a_test_table():

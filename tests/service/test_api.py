@@ -128,7 +128,7 @@ def test_roles_limit_what_a_key_may_do(net, who, call):
     (search(query={"plate_pattern": "7A%*"}), ["body", "query", "plate_pattern"], "'%'"),
     (search(query={"plate": "7ABC123", "start_s": 500, "end_s": 100}), ["body", "query"], "must be after"),
     (search(time_s=100, query={"plate": "7ABC123", "start_s": 500}), ["body"], "after the search time"),
-    (search(time_s=-5), ["body", "time_s"], "greater than or equal to 0"),
+    (search(time_s=-10**11), ["body", "time_s"], "greater than or equal to -3153600000"),  # a warm-up may be negative
     (search(time_s=10**12), ["body", "time_s"], "less than or equal"),
     (search(colour_of_car="red"), ["body", "colour_of_car"], "Extra inputs are not permitted"),
     (search(query={"plate": "7ABC123", "vin": "x"}), ["body", "query", "vin"], "Extra inputs"),
@@ -147,7 +147,7 @@ def test_bad_batches_are_422_naming_the_read(net):
     camera = clients["oak-camera"]
     body = reads_body(make_reads(np.random.default_rng(1), 5))
     cases = [({**body, "plate": ["7ABC123"] * 4 + ["7A$"]}, ["body", "reads", "plate", 4]),
-             ({**body, "time_s": [1, 2, 3, 4, -1]}, ["body", "reads", "time_s", 4]),
+             ({**body, "time_s": [1, 2, 3, 4, -10**11]}, ["body", "reads", "time_s", 4]),
              ({**body, "confidence": [0.5] * 4 + [1.5]}, ["body", "reads", "confidence", 4]),
              ({**body, "camera": [1, 2]}, ["body", "reads"]),
              ({**body, "speed_mps": [1] * 5}, ["body", "reads", "speed_mps"]),

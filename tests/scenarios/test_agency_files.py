@@ -1,0 +1,45 @@
+"""The scenario's agencies section: typed, with errors that name the file, line and field."""
+
+import pytest
+
+from scenarios.files import ScenarioError, parse_scenario
+
+BASE = """
+name: t
+owners:
+  - {slug: alpha-ca-pd, name: Alpha, jurisdiction: alpha-ca-pd, cameras: 2}
+network: {builtin: cities}
+"""
+
+
+def test_agencies_section_becomes_the_interest_and_registry():
+    spec = parse_scenario(BASE + """
+agencies:
+  registry:
+    - {slug: alpha-ca-pd, name: Alpha, searches_per_30_days: 300}
+    - {slug: ice-ero, name: ICE, kind: federal, state: US, tags: [immigration]}
+  targets_per_30_days: {ice-ero: 12}
+  federal_channels:
+    proxy_vague: {probability: 0.5, handoff_delay_hours: 2}
+  proxies: [alpha-ca-pd]
+""")
+    assert [a.org.slug for a in spec.registry] == ["alpha-ca-pd", "ice-ero"]
+    assert spec.registry[0].searches_per_day == pytest.approx(10.0)
+    assert spec.interest.targets_per_30_days == {"ice-ero": 12}
+    assert spec.interest.federal_channels["proxy_vague"].handoff_delay_s == 7200
+    assert set(spec.interest.federal_channels) == {"proxy_vague"}
+    assert spec.interest.proxies == ("alpha-ca-pd",)
+
+
+@pytest.mark.parametrize("section, where, words", [
+    ("agencies:\n  targets_per_30_days: {nobody: 3}\n", ":7", "agencies.targets_per_30_days.nobody"),
+    ("agencies:\n  federal_channels:\n    carrier_pigeon: {probability: 0.5}\n", ":8", "carrier_pigeon"),
+    ("agencies:\n  federal_channels:\n    direct: {probability: 1.5}\n", ":8", "less than or equal to 1"),
+    ("agencies:\n  proxies: [ghost-pd]\n", ":7", "'ghost-pd' is not an agency"),
+    ("agencies:\n  targets: {ice-ero: 3}\n", ":7", "targets"),
+])
+def test_bad_agency_fields_are_named_with_their_line(section, where, words):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(BASE + section, "s.yaml")
+    message = str(info.value)
+    assert f"s.yaml{where}" in message and words in message, message
