@@ -27,9 +27,9 @@ from benchmarks import emit, log
 from cameras.capture import capture
 from scenarios.builder import build_world
 from scenarios.files import load_scenario
-from sim.random_streams import RandomStreams, combine_keys
-from sim.records import READ_COLUMNS, Passes, Reads
-from sim.traffic import CONGESTION, DAY_S, ROUTE_VARIANTS, _local_hour, day_passes, day_trips
+from sim.random_streams import RandomStreams
+from sim.records import READ_COLUMNS, Reads
+from sim.traffic import DAY_S, Legs, day_legs, day_passes, expand_legs
 
 DAYS = 3
 SUBSET = 100  # the baseline simulates every SUBSET-th vehicle's trips of day 0
@@ -55,33 +55,23 @@ def vectorised(world, streams: RandomStreams, days: int) -> tuple[float, Reads, 
 
 
 def per_event(world, streams: RandomStreams, subset: int) -> tuple[float, list[Reads]]:
-    """The baseline: one simpy process per trip, one event per pass (see the docstring)."""
-    traffic, cp = world.traffic, world.traffic.checkpoints
-    # the day's trips and per-pass speed noise, drawn exactly as day_passes draws them
-    vehicle, origin, dest, depart = day_trips(traffic, 0, streams)
-    pair = traffic.paths.pair(origin, dest)
-    variant = combine_keys(vehicle.astype(np.uint64), pair.astype(np.uint64)) % np.uint64(ROUTE_VARIANTS)
-    row = pair * ROUTE_VARIANTS + variant.astype(np.int64)
-    counts = cp.pair_ptr[row + 1] - cp.pair_ptr[row]
-    first_pass = np.cumsum(counts) - counts
-    noise = streams.generator("traffic/speed/0").normal(1.0, 0.08, int(counts.sum()))
-    slowdown = CONGESTION[_local_hour(depart, traffic.start_local_hour)]
-    trips = np.flatnonzero(vehicle % subset == 0)
+    """The baseline: one simpy process per trip (leg), one event per pass (see the docstring)."""
+    traffic = world.traffic
+    legs = day_legs(traffic, 0, streams)
+    trips = np.flatnonzero(legs.vehicle % subset == 0)
     out: list[Reads] = []
-    env = simpy.Environment(initial_time=float(depart[trips].min()) - 1.0)
+    env = simpy.Environment(initial_time=float(legs.depart_s[trips].min()) - 1.0 if len(trips) else 0.0)
 
     def trip(k: int):
-        start, v = int(cp.pair_ptr[row[k]]), int(vehicle[k])
-        for j in range(int(counts[k])):
-            e = start + j
-            t = int(np.floor(depart[k] + cp.offset_s[e] * slowdown[k]))
+        one_leg = Legs(*(getattr(legs, f)[k:k + 1] for f in ("vehicle", "pair", "depart_s", "tour_key", "segment")))
+        # the leg's passes, computed by the same code, then visited one event at a time
+        passes = expand_legs(traffic, one_leg, streams)
+        for j in range(len(passes)):
+            t = int(passes.time_s[j])
             if t > env.now:
                 yield env.timeout(t - env.now)
-            speed = np.clip(cp.speed_mps[e] / slowdown[k] * noise[first_pass[k] + j], 1.0, 60.0)
-            one = Passes(np.array([t], np.int64), np.array([cp.camera[e]], np.int32), np.array([v], np.int32),
-                         np.array([speed], np.float32))
-            reads = capture(one, world.cameras, traffic.vehicles, world.capture, world.misread, streams,
-                            world.start_local_hour).reads
+            reads = capture(passes.take(slice(j, j + 1)), world.cameras, traffic.vehicles, world.capture,
+                            world.misread, streams, world.start_local_hour).reads
             if len(reads):
                 out.append(reads)
 

@@ -95,15 +95,18 @@ def read_osm_cameras(path: str | Path) -> list[OsmCamera]:
     return out
 
 
-def nearest_edges(net: RoadNetwork, lon: np.ndarray, lat: np.ndarray,
-                  max_snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_edges(net: RoadNetwork, lon: np.ndarray, lat: np.ndarray, max_snap_m: float,
+                  usable: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(edge, fraction, distance_m) of the nearest road segment to each point; edge -1
-    where none lies within ``max_snap_m``."""
+    where none lies within ``max_snap_m``. ``usable`` (bool per edge) limits the segments
+    a point may snap to."""
     lon0, lat0 = float(net.node_lon.mean()), float(net.node_lat.mean())
     nx, ny = local_xy_m(net.node_lon, net.node_lat, lon0, lat0)
     ax, ay, bx, by = nx[net.edge_from], ny[net.edge_from], nx[net.edge_to], ny[net.edge_to]
     # sample each edge every ~50 m for a KD-tree of candidate edges
     samples = np.maximum(1, np.ceil(net.length_m / 50.0).astype(int))
+    if usable is not None:
+        samples = np.where(usable, samples, 0)
     edge_of_sample = np.repeat(np.arange(net.n_edges), samples)
     t = (np.arange(samples.sum()) - np.repeat(np.cumsum(samples) - samples, samples) + 0.5) / samples[edge_of_sample]
     tree = cKDTree(np.c_[ax[edge_of_sample] + t * (bx - ax)[edge_of_sample],
@@ -139,8 +142,12 @@ def facing_edge(net: RoadNetwork, edge: int, fraction: float, direction_deg: flo
 
 def snap_cameras(net: RoadNetwork, points: list[OsmCamera], jurisdiction_owner: dict[str, str],
                  operator_owners: dict[str, str], street_cameras_feed_city: tuple[str, ...] = (),
-                 max_snap_m: float = 150.0) -> tuple[list[CameraSite], ImportSummary]:
-    """Snap points to the network and decide each camera's owner (module docstring)."""
+                 max_snap_m: float = 150.0, usable: np.ndarray | None = None) -> tuple[list[CameraSite], ImportSummary]:
+    """Snap points to the network and decide each camera's owner (module docstring).
+
+    ``usable`` (bool per edge): the segments that carry traffic in the model; a schematic
+    grid has streets no zone-to-zone route takes, and a camera there would read nothing.
+    """
     operator_owners = {normalise_operator(k): v for k, v in operator_owners.items()}
     plon = np.array([p.lon for p in points])
     plat = np.array([p.lat for p in points])
@@ -150,7 +157,15 @@ def snap_cameras(net: RoadNetwork, points: list[OsmCamera], jurisdiction_owner: 
     left_out: Counter[str] = Counter()
     left_out["outside the network's area"] = int((~in_area).sum())
     idx = np.nonzero(in_area)[0]
-    edges, fractions, _ = nearest_edges(net, plon[idx], plat[idx], max_snap_m)
+    edges, fractions, _ = nearest_edges(net, plon[idx], plat[idx], max_snap_m, usable)
+    if usable is not None:
+        # a real street near the point that the schematic grid's routes skip: the nearest
+        # segment with traffic a little further out stands for it
+        near_any, _, _ = nearest_edges(net, plon[idx], plat[idx], max_snap_m)
+        retry = np.flatnonzero((edges < 0) & (near_any >= 0))
+        if len(retry):
+            e2, f2, _ = nearest_edges(net, plon[idx][retry], plat[idx][retry], 4 * max_snap_m, usable)
+            edges[retry], fractions[retry] = e2, f2
     sites: list[CameraSite] = []
     for i, edge, fraction in zip(idx, edges, fractions, strict=True):
         if edge < 0:

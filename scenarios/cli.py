@@ -148,6 +148,11 @@ def run(
                   f"{spec.days:g} days; median {r['per_camera_per_day']['median']:,.0f} reads/camera/day; "
                   f"misread rate {r['misread_rate']:.1%}; built in {t_build:.1f}s, simulated in {t_run:.1f}s",
                   highlight=False)
+    pv = r.get("per_vehicle")
+    if pv:
+        console.print(f"{r['vehicles']:,} vehicles, {pv['mean_per_vehicle_per_day']:.2f} reads per vehicle per day; "
+                      f"{pv['vehicles_read']:,} read, {pv['p50_30d']:,.0f} times in 30 days at the median "
+                      f"(p99 {pv['p99_30d']:,.0f})", highlight=False)
     if "leakage" in report:
         fed, oos = report["leakage"]["federal"], report["leakage"]["out_of_state"]
         console.print(f"policy {report['policy']}: federal {fed['reads_delivered']:,} reads delivered, "

@@ -18,7 +18,7 @@ from cameras.capture import CaptureSpec
 from scenarios.agency_files import AgenciesModel, check_names, interest_from, registry_from
 from scenarios.spec import CamerasSpec, ExtraCamera, NetworkSpec, OwnerSpec, ScenarioSpec
 from scenarios.yaml_input import YamlInputError, compose_yaml, construct_yaml, read_yaml_text
-from sim.population import PopulationSpec
+from sim.population import PopulationSpec, RegionCount, ThroughFlow
 
 BUILTIN_DIR = "builtin"
 DEFAULT_SCENARIO = "bay-area"
@@ -82,11 +82,36 @@ class NetworkModel(_Model):
     street_spacing_m: float | None = Field(None, ge=100, le=2000)
 
 
+class RegionCountModel(_Model):
+    vehicles: int = Field(ge=0, le=50_000_000, description="vehicles living in the region (a count)")
+    source: str = Field("", description="where the figure comes from (or 'assumption')")
+
+
+class ThroughFlowModel(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from", description="gate the flow enters at (a highway end)")
+    to: str = Field(description="gate it leaves at")
+    vehicles_per_day: float = Field(gt=0, le=2_000_000, description="crossings a day, both ways")
+    source: str = ""
+
+
 class PopulationModel(_Model):
+    regions: dict[str, RegionCountModel] = Field(
+        default_factory=dict, description="vehicles per home region, with sources (empty: calibrated to the owners)")
+    through: list[ThroughFlowModel] = Field(default_factory=list, description="through traffic between gates")
+    bridge_vehicles_per_day: float | None = Field(
+        None, gt=0, le=5_000_000, description="counted daily volume over the bridge, both ways (fits bridge_penalty_s)")
+    bridge_source: str = ""
+    bridge_penalty_s: float | None = Field(None, ge=0, le=86_400, description="extra impedance across a bridge")
     commuter_share: float = Field(0.55, ge=0, le=1)
     commute_skip_share: float = Field(0.12, ge=0, le=1)
-    other_trips_per_day: float = Field(1.3, ge=0, le=20)
-    through_trips_per_day: float = Field(1.0, ge=0, le=20)
+    other_trips_per_day: float = Field(0.9, ge=0, le=20, description="non-work tours per vehicle per day")
+    through_trips_per_day: float = Field(0.6, ge=0, le=20, description="non-work tours of suburban vehicles")
+    places_per_vehicle: int = Field(3, ge=1, le=6)
+    chained_stop_share: float = Field(0.3, ge=0, le=1)
+    heavy_share: float = Field(0.02, ge=0, le=0.5, description="fleet and ride-hail vehicles")
+    heavy_trips_per_day: float = Field(14.0, ge=0, le=60)
+    night_worker_share: float = Field(0.1, ge=0, le=1)
     trip_time_scale_s: float = Field(900.0, gt=0, le=86_400)
     through_trip_time_scale_s: float = Field(3600.0, gt=0, le=86_400)
     out_of_state_plate_share: float = Field(0.04, ge=0, le=1)
@@ -214,13 +239,20 @@ def to_spec(m: ScenarioModel, source: str, base_dir: str, lines: dict[tuple, int
         sensors_per_km2=m.agencies.sensors_per_km2 if m.agencies else 6.0,
         network=NetworkSpec(**m.network.model_dump()),
         owners=owners,
-        population=PopulationSpec(**m.population.model_dump()),
+        population=_population_spec(m.population),
         cameras=CamerasSpec(
             locations=cams.locations, max_snap_m=cams.max_snap_m, operator_owners=dict(cams.operator_owners),
             street_cameras_feed_city=tuple(cams.street_cameras_feed_city),
             extra=tuple(ExtraCamera(e.id, e.owner, e.lon, e.lat, e.direction_deg) for e in cams.extra),
             capture=CaptureSpec(**cams.capture.model_dump()), misread_model=cams.misread_model),
         source=source, base_dir=base_dir, extra=extra_sections)
+
+
+def _population_spec(m: PopulationModel) -> PopulationSpec:
+    fields = m.model_dump(exclude={"regions", "through"})
+    regions = tuple(RegionCount(name, r.vehicles, r.source) for name, r in m.regions.items())
+    through = tuple(ThroughFlow(t.from_, t.to, t.vehicles_per_day, t.source) for t in m.through)
+    return PopulationSpec(**fields, regions=regions, through=through)
 
 
 def builtin_names() -> list[str]:

@@ -21,6 +21,7 @@ from agencies.records import AgencyRecords
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
 from scenarios.output_files import StagedOutputs, staged_outputs
+from scenarios.plot_exposure import per_vehicle_metrics, plot_exposure
 from scenarios.plots import plots_markdown, report_plots
 from scenarios.trace_files import deliveries_table, searches_table
 from sim.plates import STATES, text_bytes
@@ -57,6 +58,7 @@ def reads_metrics(records: RunRecords) -> dict:
         "owners": owner_stats,
         "distinct_vehicles": int(np.count_nonzero(np.bincount(reads.vehicle, minlength=len(records.vehicles)))),
         "vehicles": int(len(records.vehicles)),
+        "per_vehicle": per_vehicle_metrics(records),
         "warmup_reads": int(len(records.reads) - len(reads)),
     }
 
@@ -73,6 +75,7 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
         "world": {
             "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
             "zones": world.net.n_zones, "calibration": world.calibration,
+            **({"population": world.population} if world.population else {}),
             **({"camera_import": world.camera_import} if world.camera_import else {}),
         },
         **({"timings_s": {k: round(v, 3) for k, v in timings_s.items()}} if timings_s else {}),
@@ -112,6 +115,7 @@ def render_markdown(report: dict) -> str:
         f"- Reads per camera per day: median {fig(r['per_camera_per_day']['median'])} "
         f"(p10 {fig(r['per_camera_per_day']['p10'])}, p90 {fig(r['per_camera_per_day']['p90'])}).",
         f"- Misread rate {fig(r['misread_rate'], True)}; no-read rate {fig(r['no_read_rate'], True)}.",
+        *_exposure_lines(report),
         "",
         "| owner | cameras | reads | median reads/camera/day |",
         "|---|---:|---:|---:|",
@@ -125,6 +129,21 @@ def render_markdown(report: dict) -> str:
     if "leakage" in report:
         lines += ["", leakage_markdown(report)]
     return "\n".join(lines) + "\n"
+
+
+def _exposure_lines(report: dict) -> list[str]:
+    pv = report["reads"].get("per_vehicle")
+    if not pv:
+        return []
+    pop = report.get("world", {}).get("population", {})
+    lines = []
+    if pop:
+        regions = ", ".join(f"{k} {fig(v)}" for k, v in pop["by_region"].items())
+        lines.append(f"- Population: {fig(pop['vehicles'])} vehicles ({regions}).")
+    lines.append(f"- Per vehicle: {fig(pv['mean_per_vehicle_per_day'])} reads a day on average over the whole "
+                 f"population; a vehicle read at least once is read {fig(pv['p50_30d'])} times in 30 days at the "
+                 f"median (p90 {fig(pv['p90_30d'])}, p99 {fig(pv['p99_30d'])}). ![exposure](exposure.png)")
+    return lines
 
 
 def leakage_markdown(report: dict) -> str:
@@ -270,6 +289,7 @@ def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecor
     # figures first, so that report.md can embed them (scenarios.plots)
     figures = report_plots(out.path("plots"), report) if "leakage" in report else []
     out.path("report.md").write_text(render_markdown(report) + plots_markdown(figures))
+    plot_exposure(records, out.path("exposure.png"))
     cams = records.cameras
     with open(out.path("cameras.csv"), "w", newline="") as f:
         w = csv.writer(f)

@@ -3,8 +3,9 @@
 The Bay Area network is schematic but placed at real coordinates: street grids over
 Oakland's flatlands and San Francisco, the East Bay state highways (I-80, I-580, I-880,
 I-980, SR-13, SR-24) through waypoints read off a map (approximate, within a few hundred
-metres), and the Bay Bridge between the cities. Highway ends outside the cities are
-external zones: through traffic starts and ends there.
+metres), and the Bay Bridge between the cities. The suburbs next to Oakland are street
+grids joined to it at every crossing street; the highway ends further out are zones and
+gates (richmond, hayward, castro-valley, walnut-creek) where through traffic enters.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ HIGHWAY_ROUTES: dict[str, list[tuple[float, float]]] = {
 EXTERNAL_ENDS = {"richmond": (-122.3240, 37.9350), "hayward": (-122.1500, 37.6900),
                  "castro-valley": (-122.1100, 37.7050), "walnut-creek": (-122.1200, 37.8920)}
 OAKLAND_BOX = (-122.2900, -122.1650, 37.7400, 37.8450)
+# Suburbs next to Oakland (Berkeley and Emeryville to the north, San Leandro to the south):
+# street grids joined to Oakland's at every street that crosses the city line.
+NORTH_SUBURBS_LAT = (37.8490, 37.8850)
+SOUTH_SUBURBS_LAT = (37.7050, 37.7360)
 SAN_FRANCISCO_BOX = (-122.5050, -122.3900, 37.7100, 37.8050)
 
 
@@ -56,12 +61,21 @@ def bay_area_network(street_spacing_m: float = 420.0, zone_cells: int = 2) -> Ro
     b = NetworkBuilder("bay-area")
     oakland = b.grid(OAKLAND, *OAKLAND_BOX, spacing_m=street_spacing_m)
     sf = b.grid(SAN_FRANCISCO, *SAN_FRANCISCO_BOX, spacing_m=street_spacing_m)
+    north = b.grid("berkeley-emeryville", OAKLAND_BOX[0], OAKLAND_BOX[1], *NORTH_SUBURBS_LAT, spacing_m=street_spacing_m)
+    south = b.grid("san-leandro", OAKLAND_BOX[0], OAKLAND_BOX[1], *SOUTH_SUBURBS_LAT, spacing_m=street_spacing_m)
+    for a, c in zip(oakland[-1], north[0], strict=True):
+        b.road(int(a), int(c), "street", "berkeley-emeryville")
+    for a, c in zip(oakland[0], south[-1], strict=True):
+        b.road(int(a), int(c), "street", "san-leandro")
+    north_box = (OAKLAND_BOX[0], OAKLAND_BOX[1], *NORTH_SUBURBS_LAT)
+    south_box = (OAKLAND_BOX[0], OAKLAND_BOX[1], *SOUTH_SUBURBS_LAT)
     for route, points in HIGHWAY_ROUTES.items():
         cls = "bridge" if "Bridge" in route else "highway"
         b.polyline(points, cls, HIGHWAYS, densify_m=500.0)
-        # an interchange (ramps both ways) at each waypoint inside a city
+        # an interchange (ramps both ways) at each waypoint inside a city or suburb
         for lon, lat in points:
-            for box, grid in ((OAKLAND_BOX, oakland), (SAN_FRANCISCO_BOX, sf)):
+            for box, grid in ((OAKLAND_BOX, oakland), (SAN_FRANCISCO_BOX, sf), (north_box, north),
+                              (south_box, south)):
                 if _in_box(lon, lat, box):
                     b.road(b.node(lon, lat), b.nearest_node(lon, lat, grid.ravel()), "ramp", HIGHWAYS)
     # the Bay Bridge lands in SF at its first waypoint, just past the grid's east edge
@@ -69,9 +83,12 @@ def bay_area_network(street_spacing_m: float = 420.0, zone_cells: int = 2) -> Ro
     b.road(b.node(lon, lat), b.nearest_node(lon, lat, sf.ravel()), "ramp", HIGHWAYS)
     b.zones_from_grid(OAKLAND, oakland, zone_cells)
     b.zones_from_grid(SAN_FRANCISCO, sf, zone_cells)
-    for lon, lat in EXTERNAL_ENDS.values():
-        # each external end stands for a whole suburb: weight like a dozen city zones
-        b.zone_at(EXTERNAL, [b.node(lon, lat)], weight=48.0)
+    b.zones_from_grid(EXTERNAL, north, zone_cells + 1)
+    b.zones_from_grid(EXTERNAL, south, zone_cells + 1)
+    for name, (lon, lat) in EXTERNAL_ENDS.items():
+        # each far highway end stands for the suburbs beyond it: weight like a dozen city
+        # zones; it is also a gate for through traffic
+        b.zone_at(EXTERNAL, [b.node(lon, lat)], weight=48.0, gate=name)
     return b.build()
 
 

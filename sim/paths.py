@@ -116,80 +116,110 @@ def zone_paths(net: RoadNetwork) -> ZonePaths:
                      pair_origin, pair_dest, ptr, ordered_edge, ordered_offset, pair_time)
 
 
-# A road segment of the model stands for a bundle of parallel real streets (or lanes): a
-# camera watches one of them, and a vehicle keeps to one habitual street per route. The
-# number of streets a segment stands for, by class (street, arterial, highway, ramp, bridge):
-BUNDLE_WIDTH = np.array([8, 4, 4, 1, 4], np.int64)
-ROUTE_VARIANTS = 8  # a multiple of every BUNDLE_WIDTH
+# A road segment of a schematic network stands for a bundle of parallel real streets (or
+# lanes): a camera watches one of them, and a vehicle keeps to one habitual street per
+# route. Base widths by class (street, arterial, highway, ramp, bridge); a network may
+# scale them per jurisdiction (``bundle_width`` in the builder); a user's GeoJSON of real
+# streets has width 1 everywhere.
+BUNDLE_WIDTH = np.array([8, 4, 4, 1, 5], np.int64)
+
+
+_U_BITS = 32  # route keys and bundle streets are compared on a 2**-32 grid
+_BUCKET_BITS = 5  # each pair's unit interval in 32 buckets, for a direct first guess
 
 
 @dataclass(frozen=True)
 class CheckpointPaths:
-    """For every (zone pair, route variant): the checkpoints passed, in order.
+    """For every zone pair, which checkpoints a trip passes, by its route key.
 
-    Row ``pair * ROUTE_VARIANTS + variant``. A camera on bundle street ``k`` of a segment
-    of width ``w`` is passed by the variants ``r`` with ``r % w == k``.
+    A checkpoint on bundle street ``s`` of a segment ``w`` streets wide is passed by the
+    trips whose route fraction ``u`` (from a hash of vehicle and pair) lies in
+    ``[s / w, (s + 1) / w)``: a vehicle keeps to the same street index on every segment of
+    equal width along its route. The store cuts each pair's unit interval at every
+    checkpoint's bounds; a segment lists the checkpoints covering it in path order, so a
+    trip finds its checkpoints with one binary search and never looks at the others.
     """
 
-    pair_ptr: np.ndarray  # int64 (P * ROUTE_VARIANTS + 1,)
+    seg_key: np.ndarray  # int64 (S,) pair << 33 | segment start on the 2**-32 grid, sorted
+    seg_ptr: np.ndarray  # int64 (S + 1,) CSR pointer into the entries
     camera: np.ndarray  # int32 camera index
     offset_s: np.ndarray  # float32 time from departure to the checkpoint
     speed_mps: np.ndarray  # float32 free-flow speed at the checkpoint
+    bucket_seg: np.ndarray  # int32 (P << _BUCKET_BITS,) the segment at each bucket's start
+    n_pairs: int = 0
+    candidates: int = 0  # checkpoints on all pair paths before the bundle cut (for the record)
+
+    def segments(self, pair: np.ndarray, route_u: np.ndarray) -> np.ndarray:
+        """The segment of each (pair, route fraction): its bucket's first segment, then
+        forward past the few cuts inside the bucket (no binary search)."""
+        grid = np.minimum((route_u * 2.0**_U_BITS).astype(np.int64), 2**_U_BITS - 1)
+        pair = pair.astype(np.int64)
+        query = (pair << 33) | grid
+        seg = self.bucket_seg[(pair << _BUCKET_BITS) | (grid >> (_U_BITS - _BUCKET_BITS))].astype(np.int64)
+        active = np.arange(len(seg))
+        last = len(self.seg_key) - 1
+        while len(active):
+            nxt = np.minimum(seg[active] + 1, last)
+            move = (self.seg_key[nxt] <= query[active]) & (nxt > seg[active])
+            active = active[move]
+            seg[active] += 1
+        return seg
+
+    def counts(self, seg: np.ndarray) -> np.ndarray:
+        return self.seg_ptr[seg + 1] - self.seg_ptr[seg]
 
 
-def _expand_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
-                        cp_street: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(row, offset, checkpoint, edge) of every checkpoint on every zone-pair path, in
+def _expand_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray,
+                        cp_fraction: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(pair, offset, checkpoint, edge) of every checkpoint on every zone-pair path, in
     pair order and, within a pair, path order (checkpoints of one edge in the given order)."""
-    width = BUNDLE_WIDTH[net.edge_class[cp_edge]]
-    cp_street = cp_street % width
-    # each checkpoint serves every variant r with r % width == street
-    copies = ROUTE_VARIANTS // width
-    cp_rep = np.repeat(np.arange(len(cp_edge)), copies)
-    cp_variant = cp_street[cp_rep] + width[cp_rep] * (np.arange(len(cp_rep)) - np.repeat(np.cumsum(copies) - copies, copies))
     edge_ptr = np.zeros(net.n_edges + 1, np.int64)
-    np.cumsum(np.bincount(cp_edge[cp_rep], minlength=net.n_edges), out=edge_ptr[1:])
+    np.cumsum(np.bincount(cp_edge, minlength=net.n_edges), out=edge_ptr[1:])
     per_edge = np.diff(edge_ptr)[paths.pair_edge]
     total = int(per_edge.sum())
     src = np.repeat(np.arange(len(paths.pair_edge)), per_edge)
     within = np.arange(total) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
-    rep = edge_ptr[paths.pair_edge[src]] + within
-    cp = cp_rep[rep]
+    cp = edge_ptr[paths.pair_edge[src]] + within
     edge = paths.pair_edge[src]
     offset = paths.edge_offset_s[src] + cp_fraction[cp] * net.travel_time_s()[edge]
     pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())[src]
-    row = pair * ROUTE_VARIANTS + cp_variant[rep]
-    return row, offset, cp, edge
+    return pair, offset, cp, edge
 
 
 def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
-                   cp_camera: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
+                   cp_camera: np.ndarray, cp_width: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
     """Expand zone-pair edge sequences into the checkpoints (cameras) standing on them.
 
-    ``cp_street[i]`` is the bundle street the checkpoint watches (taken modulo the width).
-    Rows list their checkpoints by offset; equal offsets in the order of the arguments.
+    ``cp_width[i]`` is the width of the checkpoint's bundle and ``cp_street[i]`` the street
+    it watches (taken modulo the width). A segment lists its checkpoints by offset; equal
+    offsets in the order of the arguments.
     """
-    # Fast path: checkpoints by edge and along each edge by position, so the expansion comes
-    # out in (pair, offset) order, and a stable radix sort by row gives (row, offset) order.
-    # Where two checkpoints of a row share an offset their order would depend on this
-    # arrangement, so that rare case takes the full sort by (row, offset, argument order).
-    by_position = np.lexsort((cp_fraction, cp_edge))
-    row, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_position], cp_fraction[by_position],
-                                                cp_street[by_position])
+    by_edge = np.argsort(cp_edge, kind="stable")
+    pair, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_edge], cp_fraction[by_edge])
+    original = by_edge[cp]
+    width = np.maximum(np.asarray(cp_width, np.int64), 1)[original]
+    street = np.asarray(cp_street, np.int64)[original] % width
+    lo = (street << _U_BITS) // width  # interval bounds on the 2**-32 grid
+    hi = ((street + 1) << _U_BITS) // width
+    # elementary segments of each pair: cut at 0 and at every bound
+    cuts = np.concatenate([np.arange(paths.n_pairs, dtype=np.int64) << 33, (pair << 33) | lo, (pair << 33) | hi])
+    cuts = np.sort(cuts[(cuts & ((1 << 33) - 1)) < (1 << _U_BITS)])
+    cuts = cuts[np.r_[True, cuts[1:] != cuts[:-1]]]
+    first = np.searchsorted(cuts, (pair << 33) | lo)
+    last = np.searchsorted(cuts, (pair << 33) | hi)  # segments first .. last - 1 lie inside
+    span = last - first
+    row = np.repeat(first, span) + np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span)
+    item = np.repeat(np.arange(len(pair)), span)
+    # items come in (pair, path) order, so a stable sort by segment keeps path order inside it
     order = stable_argsort(row)
-    row_sorted, offset_sorted = row[order], offset[order]
-    if (offset_sorted[1:] > offset_sorted[:-1])[row_sorted[1:] == row_sorted[:-1]].all():
-        camera = cp_camera[by_position][cp]
-    else:
-        by_edge = np.argsort(cp_edge, kind="stable")
-        row, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_edge], cp_fraction[by_edge],
-                                                    cp_street[by_edge])
-        order = np.lexsort((offset, row))
-        camera = cp_camera[by_edge][cp]
-    ptr = np.zeros(paths.n_pairs * ROUTE_VARIANTS + 1, np.int64)
-    np.cumsum(np.bincount(row, minlength=paths.n_pairs * ROUTE_VARIANTS), out=ptr[1:])
-    return CheckpointPaths(ptr, camera[order].astype(np.int32), offset[order].astype(np.float32),
-                           net.speed_mps[edge][order].astype(np.float32))
+    row, item = row[order], item[order]
+    ptr = np.zeros(len(cuts) + 1, np.int64)
+    np.cumsum(np.bincount(row, minlength=len(cuts)), out=ptr[1:])
+    bucket = np.arange(paths.n_pairs << _BUCKET_BITS, dtype=np.int64)
+    bucket_key = ((bucket >> _BUCKET_BITS) << 33) | ((bucket & ((1 << _BUCKET_BITS) - 1)) << (_U_BITS - _BUCKET_BITS))
+    bucket_seg = (np.searchsorted(cuts, bucket_key, side="right") - 1).astype(np.int32)
+    return CheckpointPaths(cuts, ptr, cp_camera[original[item]].astype(np.int32), offset[item].astype(np.float32),
+                           net.speed_mps[edge[item]].astype(np.float32), bucket_seg, paths.n_pairs, len(pair))
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:

@@ -178,3 +178,58 @@ PLATE_FORMATS: dict[str, PlateFormat] = {
     "NY": PlateFormat("NY", "LLLDDDD", _LETTERS_ALL),
 }
 STATES: tuple[str, ...] = tuple(PLATE_FORMATS)
+
+
+# ---------------------------------------------------------------------------
+# California issues standard plates in one sequence (1AAA000, 1AAA001, ... 1AAA999,
+# 1AAB000, ...; letters without I, O, Q), so the plates on the road cluster in code space
+# by vintage: a misread often lands on another live car's plate.
+
+CA_SERIES = len(_LETTERS_NO_IOQ) ** 3 * 1000  # plates per leading digit
+# Assumption: the 7-character sequence began at 1AAA000 in 1980 and reached the 9 series
+# about 2022 (8 series x 12.2 M in ~42 years: ~2.3 M plates a year); the head at the
+# start of 2026 is a quarter of the way through the 9 series.
+CA_PLATES_PER_YEAR = 2_300_000
+CA_HEAD_2026 = 8 * CA_SERIES + CA_SERIES // 4
+# Assumption: plate ages (years since issue) of cars on the road are exponential with a
+# mean of 15 years (plates stay with their car for life), and half of the plates issued in
+# the last year are on the road in the modelled area's share of the fleet. Together they
+# set how densely live plates fill the sequence: the density a misread meets.
+CA_MEAN_PLATE_AGE_YEARS = 15.0
+CA_LIVE_DENSITY_AT_HEAD = 0.5
+CA_REGISTERED_VEHICLES = 35_700_000  # FACTS.md: DMV, January 2024
+
+
+def ca_sequence_plates(index: np.ndarray) -> np.ndarray:
+    """Codes of California sequential plates by their place in the issuing sequence."""
+    index = np.asarray(index, np.int64)
+    letters = np.array([ALPHABET.index(c) + 1 for c in _LETTERS_NO_IOQ], np.uint8)
+    n_letters = len(_LETTERS_NO_IOQ)
+    symbols = np.zeros((len(index), PLATE_LEN), np.uint8)
+    series, rest = np.divmod(index, CA_SERIES)
+    symbols[:, 0] = (series + 1) % 10 + 1  # digit d has symbol d + 1
+    block, number = np.divmod(rest, 1000)
+    symbols[:, 1] = letters[block // (n_letters * n_letters)]
+    symbols[:, 2] = letters[(block // n_letters) % n_letters]
+    symbols[:, 3] = letters[block % n_letters]
+    symbols[:, 4] = number // 100 + 1
+    symbols[:, 5] = (number // 10) % 10 + 1
+    symbols[:, 6] = number % 10 + 1
+    return encode_symbols(symbols)
+
+
+def ca_issued_plates(rng: np.random.Generator, n: int, live_plates: int | None = None, head: int = CA_HEAD_2026,
+                     mean_age_years: float = CA_MEAN_PLATE_AGE_YEARS,
+                     density_at_head: float = CA_LIVE_DENSITY_AT_HEAD) -> np.ndarray:
+    """``n`` live California plates, issued ``age`` years before the head of the sequence
+    (ages exponential with the given mean); callers dedupe.
+
+    ``live_plates`` is the whole population's count of California plates (default ``n``):
+    the sequence is compressed so that they fill it near the head at ``density_at_head``,
+    so a one-character misread lands on a live plate about as often as on the road.
+    """
+    live = max(int(live_plates or n), 1)
+    per_year = live / (mean_age_years * density_at_head)
+    age = rng.exponential(mean_age_years, n)
+    index = np.clip(head - (age * per_year).astype(np.int64), 0, head - 1)
+    return ca_sequence_plates(index)

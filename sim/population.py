@@ -1,7 +1,9 @@
 """Vehicles and their owners: plates, fingerprint attributes, homes and workplaces.
 
-Population groups are home regions of the road network (a city, or the external
-suburbs whose traffic passes through). Group sizes come from calibration (``traffic``).
+Population groups are home regions of the road network (a city, or the suburbs outside
+it), with vehicle counts from the scenario's ``population`` section, and through flows
+between the network's gates. Each vehicle has anchor places (home, workplace, a few
+habitual places) that its daily tours chain together (``sim.traffic``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.paths import ZonePaths
-from sim.plates import PLATE_FORMATS, STATES, decode_symbols
+from sim.plates import PLATE_FORMATS, STATES, ca_issued_plates, decode_symbols
 from sim.random_streams import RandomStreams
 from sim.records import Vehicles
-from sim.roads import RoadNetwork
+from sim.roads import EDGE_CLASSES, RoadNetwork
 
 # Fingerprint categories with rough US fleet shares (registration statistics, rounded).
 MAKES: tuple[str, ...] = ("Toyota", "Honda", "Ford", "Chevrolet", "Tesla", "Nissan", "Hyundai", "Kia",
@@ -29,17 +31,67 @@ OUT_OF_STATE_SHARES = {"NV": 0.25, "OR": 0.2, "AZ": 0.2, "TX": 0.12, "WA": 0.1, 
 
 
 @dataclass(frozen=True)
+class RegionCount:
+    """How many vehicles live in a home region, and where the figure comes from."""
+
+    region: str
+    vehicles: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ThroughFlow:
+    """Vehicles crossing the network between two gates (highway ends) without stopping."""
+
+    origin: str
+    dest: str
+    vehicles_per_day: float  # crossings a day, both directions together
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"through:{self.origin}-{self.dest}"
+
+
+@dataclass(frozen=True)
 class PopulationSpec:
-    """How a population group is made and how it drives (defaults: see the README)."""
+    """How the population is made and how it drives (defaults: see the README)."""
 
     commuter_share: float = 0.55  # vehicles that drive to a workplace on weekdays
     commute_skip_share: float = 0.12  # weekdays a commuter stays home
-    other_trips_per_day: float = 1.3  # round trips per vehicle per day (errands, visits)
-    through_trips_per_day: float = 1.0  # round trips per external vehicle per day
-    trip_time_scale_s: float = 900.0  # gravity model: trips this long are e times rarer
+    other_trips_per_day: float = 0.9  # non-work tours (home -> places -> home) per vehicle per day
+    through_trips_per_day: float = 0.6  # non-work tours per day of a vehicle living outside the cities
+    trip_time_scale_s: float = 900.0  # gravity model: places this far are e times rarer
     through_trip_time_scale_s: float = 3600.0
     out_of_state_plate_share: float = 0.04
     through_out_of_state_plate_share: float = 0.10
+    places_per_vehicle: int = 3  # habitual places besides home and work
+    chained_stop_share: float = 0.3  # tours with a second stop
+    heavy_share: float = 0.02  # fleets and ride-hail: many trips a day to changing places
+    heavy_trips_per_day: float = 14.0
+    night_worker_share: float = 0.1  # commuters on evening and night shifts
+    regions: tuple[RegionCount, ...] = ()  # vehicles per home region (empty: calibrated)
+    through: tuple[ThroughFlow, ...] = ()
+    # Crossing the bay costs more than its driving time (toll, queues, habit): extra
+    # impedance in the gravity model for places across a bridge. None: fitted so that the
+    # bridge carries ``bridge_vehicles_per_day`` (a traffic count), else 0.
+    bridge_penalty_s: float | None = None
+    bridge_vehicles_per_day: float | None = None
+    bridge_source: str = ""
+
+    def region_count(self, region: str) -> RegionCount | None:
+        return next((r for r in self.regions if r.region == region), None)
+
+
+# Vehicle kinds (Vehicles.kind)
+REGULAR, HEAVY, NIGHT_WORKER, THROUGH = 0, 1, 2, 3
+# Habitual places are visited unevenly: the first most (assumption).
+PLACE_WEIGHTS = np.array([0.5, 0.3, 0.2, 0.12, 0.08, 0.05])
+
+
+def place_weights(k: int) -> np.ndarray:
+    w = PLACE_WEIGHTS[:k] if k <= len(PLACE_WEIGHTS) else np.full(k, 1.0)
+    return w / w.sum()
 
 
 @dataclass(frozen=True)
@@ -63,8 +115,18 @@ class DestinationChoice:
         return paths.pair_dest[pair].astype(np.int64)
 
 
-def destination_choice(net: RoadNetwork, paths: ZonePaths, time_scale_s: float) -> DestinationChoice:
+def bridge_pairs(net: RoadNetwork, paths: ZonePaths) -> np.ndarray:
+    """(P,) bool: the pair's path crosses a bridge."""
+    on_bridge = (net.edge_class == EDGE_CLASSES.index("bridge"))[paths.pair_edge]
+    pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())
+    return np.bincount(pair[on_bridge], minlength=paths.n_pairs) > 0
+
+
+def destination_choice(net: RoadNetwork, paths: ZonePaths, time_scale_s: float,
+                       bridge_penalty_s: float = 0.0) -> DestinationChoice:
     t = paths.pair_time_s.astype(np.float64)
+    if bridge_penalty_s:
+        t = t + bridge_penalty_s * bridge_pairs(net, paths)
     w = net.zone_weight.astype(np.float64)[paths.pair_dest] * np.exp(-np.where(np.isfinite(t), t, np.inf) / time_scale_s)
     total = np.bincount(paths.pair_origin, weights=w, minlength=net.n_zones)
     cum = np.cumsum(w)
@@ -75,8 +137,8 @@ def destination_choice(net: RoadNetwork, paths: ZonePaths, time_scale_s: float) 
 
 def group_choices(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec) -> tuple[DestinationChoice, ...]:
     """One destination model per population group: through traffic travels further."""
-    local = destination_choice(net, paths, spec.trip_time_scale_s)
-    through = destination_choice(net, paths, spec.through_trip_time_scale_s)
+    local = destination_choice(net, paths, spec.trip_time_scale_s, spec.bridge_penalty_s)
+    through = destination_choice(net, paths, spec.through_trip_time_scale_s, spec.bridge_penalty_s)
     return tuple(through if region == "external" else local for region in net.regions)
 
 
@@ -101,56 +163,123 @@ def _later_duplicates(values: np.ndarray) -> np.ndarray:
     return np.sort(order[repeat])
 
 
-def _unique_plates(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
-    plates = np.zeros(len(states), np.int64)
-    for s, state in enumerate(STATES):
-        idx = np.nonzero(states == s)[0]
-        plates[idx] = PLATE_FORMATS[state].generate(rng, len(idx))
-    # redraw the rare duplicates until every vehicle has its own plate
-    for _ in range(20):
-        dup = _later_duplicates(plates)
-        if not len(dup):
+def group_names(net: RoadNetwork, spec: PopulationSpec) -> tuple[str, ...]:
+    """Population groups: the network's home regions, then one per through flow."""
+    return net.regions + tuple(t.name for t in spec.through)
+
+
+def _anchor_zones(rng: np.random.Generator, choice: DestinationChoice, paths: ZonePaths, home_zone: np.ndarray,
+                  commuter: np.ndarray, k: int) -> np.ndarray:
+    """(n, 2 + k): home, work (home for non-commuters) and ``k`` habitual places by the gravity model."""
+    n = len(home_zone)
+    anchors = np.empty((n, 2 + k), np.int32)
+    anchors[:, 0] = home_zone
+    anchors[:, 1] = np.where(commuter, choice.sample(paths, home_zone, rng.random(n)), home_zone)
+    for j in range(k):
+        anchors[:, 2 + j] = choice.sample(paths, home_zone, rng.random(n))
+    return anchors
+
+
+def _plates(rng: np.random.Generator, state: np.ndarray, live_ca: int) -> np.ndarray:
+    ca = STATES.index("CA")
+    plates = np.zeros(len(state), np.int64)
+    is_ca = state == ca
+    plates[is_ca] = ca_issued_plates(rng, int(is_ca.sum()), live_ca)
+    for s, code in enumerate(STATES):
+        idx = np.nonzero(state == s)[0]
+        if s != ca and len(idx):
+            plates[idx] = PLATE_FORMATS[code].generate(rng, len(idx))
+    return plates
+
+
+def _dedupe_plates(rng: np.random.Generator, plates: np.ndarray, state: np.ndarray, live_ca: int) -> np.ndarray:
+    """Redraw every later duplicate (the earlier vehicle keeps its plate); redraws are
+    checked against the sorted plates already taken, not by sorting everything again."""
+    todo = _later_duplicates(plates)
+    if not len(todo):
+        return plates
+    keep = np.ones(len(plates), bool)
+    keep[todo] = False
+    taken = np.sort(plates[keep])
+    for _ in range(500):
+        new = _plates(rng, state[todo], live_ca)
+        pos = np.searchsorted(taken, new)
+        free = ~((pos < len(taken)) & (taken[np.minimum(pos, len(taken) - 1)] == new))
+        cand = np.flatnonzero(free)
+        _, first_of = np.unique(new[cand], return_index=True)  # among the redraws, the earliest wins
+        won = cand[first_of]
+        plates[todo[won]] = new[won]
+        values = np.sort(new[won])
+        taken = np.insert(taken, np.searchsorted(taken, values), values)
+        lost = np.ones(len(todo), bool)
+        lost[won] = False
+        todo = todo[lost]
+        if not len(todo):
             break
-        for s, state in enumerate(STATES):
-            idx = dup[states[dup] == s]
-            plates[idx] = PLATE_FORMATS[state].generate(rng, len(idx))
     return plates
 
 
 def make_population(net: RoadNetwork, paths: ZonePaths, group_sizes: np.ndarray, spec: PopulationSpec,
-                    streams: RandomStreams) -> Vehicles:
-    """Draw every vehicle: group by group, each from its own named stream."""
+                    streams: RandomStreams, gate_zone: dict[str, int] | None = None) -> Vehicles:
+    """Draw every vehicle, group by group (home regions, then through flows), each from
+    its own named streams: changing one group's size leaves the others' vehicles alone."""
     homes = home_weights(net)
     choices = group_choices(net, paths, spec)
     members = np.argsort(net.node_zone, kind="stable")
     zone_ptr = np.searchsorted(net.node_zone[members], np.arange(net.n_zones + 1))
+    oos_states = [STATES.index(s) for s in OUT_OF_STATE_SHARES]
+    oos_p = np.array(list(OUT_OF_STATE_SHARES.values()))
+    k = spec.places_per_vehicle
     parts: list[dict[str, np.ndarray]] = []
-    for g, region in enumerate(net.regions):
+    names = group_names(net, spec)
+    # the residents' count sets how far back the sequence their plates reach (not the
+    # through flows', so that changing a flow leaves everyone else's plate alone)
+    live_ca = int(np.sum(group_sizes[:len(net.regions)]) * (1 - spec.out_of_state_plate_share))
+    for g, name in enumerate(names):
         n = int(group_sizes[g])
-        if n == 0 or homes[g].sum() == 0:
+        through = g >= len(net.regions)
+        if n == 0 or (not through and homes[g].sum() == 0):
             continue
-        rng = streams.generator(f"population/{region}")
-        home_zone = rng.choice(net.n_zones, size=n, p=homes[g])
+        rng = streams.generator(f"population/{name}")
+        if through:
+            flow = spec.through[g - len(net.regions)]
+            gates = gate_zone or {}
+            for gate in (flow.origin, flow.dest):
+                if gate not in gates:
+                    raise ValueError(f"population.through: {gate!r} is not a gate of network {net.name!r} "
+                                     f"(gates: {sorted(gates)})")
+            home_zone = np.full(n, gates[flow.origin], np.int64)
+            anchors = np.repeat(np.array([[gates[flow.origin], gates[flow.dest]] + [gates[flow.origin]] * k],
+                                         np.int32), n, axis=0)
+            commuter = np.ones(n, bool)
+            kind = np.full(n, THROUGH, np.uint8)
+            external = True
+        else:
+            external = net.regions[g] == "external"
+            home_zone = rng.choice(net.n_zones, size=n, p=homes[g])
+            commuter = rng.random(n) < spec.commuter_share
+            anchors = _anchor_zones(rng, choices[g], paths, home_zone, commuter, k)
+            u = rng.random(n)
+            kind = np.where(u < spec.heavy_share, HEAVY, REGULAR).astype(np.uint8)
+            night = commuter & (rng.random(n) < spec.night_worker_share) & (kind == REGULAR)
+            kind[night] = NIGHT_WORKER
         # a home at one of the zone's intersections
         pick = zone_ptr[home_zone] + (rng.random(n) * (zone_ptr[home_zone + 1] - zone_ptr[home_zone])).astype(np.int64)
         home_node = members[pick]
-        external = region == "external"
-        commuter = (rng.random(n) < spec.commuter_share) & (not external)
-        work_zone = np.where(commuter, choices[g].sample(paths, home_zone, rng.random(n)), home_zone)
         oos_share = spec.through_out_of_state_plate_share if external else spec.out_of_state_plate_share
-        oos_states = [STATES.index(s) for s in OUT_OF_STATE_SHARES]
-        oos_p = np.array(list(OUT_OF_STATE_SHARES.values()))
         state = np.where(rng.random(n) < oos_share, rng.choice(oos_states, size=n, p=oos_p / oos_p.sum()),
                          STATES.index("CA")).astype(np.uint8)
         parts.append({
             "plate_state": state, "home_node": home_node.astype(np.int32),
-            "work_node": np.where(commuter, net.zone_node[work_zone], home_node).astype(np.int32),
+            "work_node": np.where(commuter, net.zone_node[anchors[:, 1]], home_node).astype(np.int32),
             "group": np.full(n, g, np.int16), "commuter": commuter,
             "make": _draw_categories(rng, MAKE_SHARES, n), "colour": _draw_categories(rng, COLOUR_SHARES, n),
-            "body": _draw_categories(rng, BODY_SHARES, n),
+            "body": _draw_categories(rng, BODY_SHARES, n), "anchor_zone": anchors, "kind": kind,
+            "plate": _plates(streams.generator(f"population/plates/{name}"), state, live_ca),
         })
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else None
-    if cols is None:
-        raise ValueError("population: every group is empty; check the scenario's calibration targets")
-    plates = _unique_plates(streams.generator("population/plates"), cols["plate_state"])
-    return Vehicles(plate=plates, plate_symbols=decode_symbols(plates), **cols)
+    if not parts:
+        raise ValueError("population: every group is empty; check the scenario's population counts")
+    cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    cols["plate"] = _dedupe_plates(streams.generator("population/plates"), cols["plate"], cols["plate_state"],
+                                   live_ca)
+    return Vehicles(plate_symbols=decode_symbols(cols["plate"]), **cols)

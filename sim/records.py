@@ -135,6 +135,8 @@ class Vehicles:
     group: np.ndarray  # int16 population group (home region, or through traffic)
     commuter: np.ndarray  # bool
     plate_symbols: np.ndarray  # (N, PLATE_LEN) uint8, the plates decoded once for capture
+    anchor_zone: np.ndarray | None = None  # (N, 2 + K) int32 zones: home, work, K habitual places
+    kind: np.ndarray | None = None  # uint8 sim.population kind: regular, heavy (fleet), night worker, through
 
     def __len__(self) -> int:
         return len(self.plate)

@@ -7,7 +7,7 @@ between zone centroids, so shortest paths are computed once per zone pair.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,8 @@ class RoadNetwork:
     zone_region: np.ndarray  # int16 index into regions
     zone_weight: np.ndarray  # float32 relative activity (homes, destinations)
     regions: tuple[str, ...]
+    gate_zone: dict[str, int] = field(default_factory=dict)  # named entry zones (highway ends)
+    schematic: bool = True  # segments stand for bundles of streets (False: a GeoJSON of real streets)
 
     @property
     def n_nodes(self) -> int:
@@ -81,6 +83,8 @@ class NetworkBuilder:
         self.regions: list[str] = []
         self.zones: list[tuple[list[int], int, float]] = []  # member nodes, region, weight
         self._node_at: dict[tuple[int, int], int] = {}
+        self.gates: dict[str, int] = {}
+        self.schematic = True
 
     def node(self, lon: float, lat: float) -> int:
         key = (round(lon * 1e6), round(lat * 1e6))
@@ -152,7 +156,9 @@ class NetworkBuilder:
                 members = [int(x) for x in block.ravel()]
                 self.zones.append((members, r_idx, weight * len(members)))
 
-    def zone_at(self, region: str, nodes: list[int], weight: float) -> None:
+    def zone_at(self, region: str, nodes: list[int], weight: float, gate: str | None = None) -> None:
+        if gate:
+            self.gates[gate] = len(self.zones)
         self.zones.append((nodes, self._index(self.regions, region), weight))
 
     def build(self) -> RoadNetwork:
@@ -182,7 +188,7 @@ class NetworkBuilder:
             edge_jurisdiction=e[:, 4].astype(np.int16), jurisdictions=tuple(self.jurisdictions),
             node_zone=node_zone, zone_node=np.asarray(zone_node, np.int32),
             zone_region=np.asarray(zone_region, np.int16), zone_weight=np.asarray(zone_weight, np.float32),
-            regions=tuple(self.regions))
+            regions=tuple(self.regions), gate_zone=dict(self.gates), schematic=self.schematic)
 
 
 def zones_by_cells(builder: NetworkBuilder, nodes_by_region: dict[str, list[int]],
@@ -213,6 +219,7 @@ def load_geojson_network(path: str | Path, zone_size_m: float = ZONE_SIZE_M) -> 
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise NetworkError(f"{path}: expected a GeoJSON FeatureCollection")
     builder = NetworkBuilder(path.stem)
+    builder.schematic = False  # real streets: each segment is one street
     nodes_by_region: dict[str, list[int]] = {}
     for i, feature in enumerate(data.get("features") or []):
         where = f"{path}: features[{i}]"

@@ -1,41 +1,56 @@
-"""Daily trips and the camera passes they make, in numpy batches.
+"""Daily tours and the camera passes they make, in numpy batches.
 
-A day's trips are drawn for every vehicle at once; each trip looks up its zone pair's
-checkpoint sequence (CSR) and expands into passes with ``np.repeat``. Group sizes are
-calibrated analytically from expected edge flows, against the road network's candidate
-camera sites rather than the cameras themselves, so adding a camera never changes the
-traffic.
+Each vehicle's day is a set of tours between its anchor places (``sim.tours``): a
+commute on weekdays, errands (home -> place [-> place] -> home) at survey rates, and a
+heavy tail of fleet and ride-hail vehicles making many trips to changing places. When the
+traffic is built, every leg a vehicle can drive is looked up once: how many checkpoints
+it passes on the vehicle's habitual streets. A day then draws every vehicle's tours (a
+few cheap columns), keeps only the tours that pass a camera, and expands just those into
+passes. Tour counts and types come from per-group streams drawn independently of the
+cameras, and each tour's times are keyed by the tour itself, so adding a camera changes
+no other camera's passes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
+from scipy.special import ndtri
 
-from sim.paths import (
-    BUNDLE_WIDTH,
-    ROUTE_VARIANTS,
-    CheckpointPaths,
-    ZonePaths,
-    edge_flows,
-    stable_argsort,
+from sim.paths import CheckpointPaths, ZonePaths, stable_argsort
+from sim.population import (
+    HEAVY,
+    NIGHT_WORKER,
+    THROUGH,
+    DestinationChoice,
+    PopulationSpec,
+    place_weights,
 )
-from sim.population import DestinationChoice, PopulationSpec, group_choices, home_weights
-from sim.random_streams import RandomStreams, combine_keys
+from sim.random_streams import RandomStreams, combine_keys, keyed_bits, keyed_uniforms
 from sim.records import Passes, Vehicles
 from sim.roads import RoadNetwork
+from sim.tours import TourTable, tour_table
 
 DAY_S = 86_400
-# Share of non-commute trips starting in each local hour (US travel-survey shape, rounded).
+# Share of non-commute trips starting in each local hour: the shape of US travel-survey
+# trip start times (NHTS 2017, all purposes), rounded; assumption, not checked here against
+# the published tables.
 OTHER_TRIP_PROFILE = np.array([0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.6, 4.4, 5.2, 5.4, 5.9, 6.6,
                                7.2, 7.0, 6.9, 7.3, 7.8, 7.6, 6.2, 4.8, 3.6, 2.7, 1.9, 1.1])
 OTHER_TRIP_PROFILE = OTHER_TRIP_PROFILE / OTHER_TRIP_PROFILE.sum()
+_PROFILE_CUM = np.cumsum(OTHER_TRIP_PROFILE)
+# standard normal quantiles on a 2**-16 grid: a per-pass normal is one table look-up
+_NORMAL_TABLE = ndtri((np.arange(2**16) + 0.5) / 2**16)
 # Peak-hour slowdown: travel times stretch by this factor in each local hour.
 CONGESTION = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.05, 1.2, 1.45, 1.5, 1.3, 1.15, 1.15,
                        1.2, 1.15, 1.15, 1.25, 1.45, 1.55, 1.4, 1.2, 1.1, 1.05, 1.0, 1.0])
 WEEKEND_OTHER_FACTOR = 1.15
-DWELL_MEAN_S = 1.7 * 3600
+DWELL_MEAN_S = 1.2 * 3600  # at an errand stop (assumption)
+HEAVY_DWELL_MEAN_S = 0.3 * 3600  # between a fleet vehicle's jobs (assumption)
+# Commute departure (local hour, mean and sd) and hours at work: day and night shifts.
+COMMUTE_DEPART_H = {"day": (7.6, 1.1), "night": (20.5, 2.0)}
+WORK_HOURS = (8.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -47,82 +62,247 @@ class Traffic:
     checkpoints: CheckpointPaths
     vehicles: Vehicles
     spec: PopulationSpec
-    destinations: tuple[DestinationChoice, ...]  # per population group
+    destinations: tuple[DestinationChoice, ...]  # per home region
     start_local_hour: float  # local clock hour at time 0
     start_weekday: int  # 0 = Monday, of day 0
+    camera_key: np.ndarray  # uint64 per camera (stable ids), for per-pass draws
+    group_names: tuple[str, ...]
+    group_ptr: np.ndarray  # (G + 1,) vehicles of group g are group_ptr[g]:group_ptr[g + 1]
+    tour_camera: np.ndarray  # (N, T) bool: the vehicle's tour of that type passes a camera
+    leg_segment: np.ndarray  # (N, L) int32 the checkpoint segment of each of the vehicle's legs
+
+    @property
+    def tours(self) -> TourTable:
+        return tour_table(self.spec.places_per_vehicle)
+
+
+@dataclass(frozen=True)
+class Legs:
+    """Trips (legs of tours) to expand into passes."""
+
+    vehicle: np.ndarray  # int32
+    pair: np.ndarray  # int64 zone pair
+    depart_s: np.ndarray  # float64
+    tour_key: np.ndarray  # uint64, for per-pass draws
+    segment: np.ndarray  # int64 checkpoint segment (CheckpointPaths) of the leg's route
+
+    def __len__(self) -> int:
+        return len(self.vehicle)
+
+    @classmethod
+    def concat(cls, parts: list[Legs]) -> Legs:
+        if not parts:
+            return cls(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.uint64),
+                       np.zeros(0, np.int64))
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
 
 def _local_hour(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
-    return ((time_s / 3600.0 + start_local_hour) % 24).astype(np.int64)
+    # + 24,000 h: warm-up days run at negative times; truncation must not cross zero
+    return ((time_s * (1 / 3600.0) + (start_local_hour + 24_000.0)).astype(np.int64)) % 24
 
 
-def _sample_destinations(traffic: Traffic, origin: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    out = np.empty(len(origin), np.int64)
+def route_fractions(vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    """A vehicle's habitual street choice on a route, in [0, 1): a hash of both."""
+    keys = combine_keys(vehicle.astype(np.uint64), pair.astype(np.uint64))
+    return (keys >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def leg_segments(cp: CheckpointPaths, vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    """The checkpoint segment of each leg: which checkpoints its habitual streets pass."""
+    return cp.segments(pair, route_fractions(vehicle, pair))
+
+
+def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicles: Vehicles, spec: PopulationSpec,
+                 destinations: tuple[DestinationChoice, ...], start_local_hour: float, start_weekday: int,
+                 camera_key: np.ndarray, group_names: tuple[str, ...]) -> Traffic:
+    """The traffic of a population: which of each vehicle's tours pass a camera, found once."""
+    table = tour_table(spec.places_per_vehicle)
+    n = len(vehicles)
+    leg_segment = np.zeros((n, len(table.leg_anchors)), np.int32)
+    vehicle = np.arange(n, dtype=np.int64)
+    for leg, (a, b) in enumerate(table.leg_anchors):
+        pair = paths.pair(vehicles.anchor_zone[:, a], vehicles.anchor_zone[:, b])
+        leg_segment[:, leg] = leg_segments(cp, vehicle, pair)
+    leg_passes = cp.counts(leg_segment) > 0
+    legs = table.legs
+    tour_camera = np.zeros((n, table.n_types), bool)
+    for j in range(legs.shape[1]):
+        valid = legs[:, j] >= 0
+        tour_camera[:, valid] |= leg_passes[:, legs[valid, j]]
+    group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
+    return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
+                   np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment)
+
+
+def _tour_uniforms(vehicle: np.ndarray, day: int, ordinal: np.ndarray, streams: RandomStreams, count: int) -> np.ndarray:
+    keys = combine_keys(vehicle.astype(np.uint64), np.uint64(day + 2**20), ordinal.astype(np.uint64))
+    return keys, keyed_uniforms(keys, streams.stream_key("traffic/tours"), count)
+
+
+def _clipped_normal(u: np.ndarray, mean: float, sd: float, lo: float, hi: float) -> np.ndarray:
+    return np.clip(mean + sd * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), lo, hi)
+
+
+def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.ndarray, ...]:
+    """(vehicle, tour type, ordinal) of every tour of one day by the regular and through
+    vehicles (heavy vehicles: ``heavy_legs``), before any camera filter."""
+    spec, v, table = traffic.spec, traffic.vehicles, traffic.tours
+    weekday = (traffic.start_weekday + day) % 7 < 5
+    k, w = table.k, place_weights(table.k)
+    cum_w = np.cumsum(w)
+    out = []
+    for g, name in enumerate(traffic.group_names):
+        lo, hi = int(traffic.group_ptr[g]), int(traffic.group_ptr[g + 1])
+        if hi == lo:
+            continue
+        rng = streams.generator(f"traffic/day/{day}/{name}")
+        n = hi - lo
+        kind = v.kind[lo:hi]
+        through = kind == THROUGH
+        # commute: one uniform decides whether the vehicle goes, and (rescaled) whether it
+        # stops at a place on the way home, and which
+        u = rng.random(n)
+        skip = 0.0 if not weekday else spec.commute_skip_share
+        goes = v.commuter[lo:hi] & (kind != HEAVY) & (through | (weekday & (u >= skip)))
+        idx = np.flatnonzero(goes)
+        rest = (u[idx] - np.where(through[idx], 0.0, skip)) / np.where(through[idx], 1.0, 1 - skip)
+        chained = (rest < spec.chained_stop_share) & ~through[idx]
+        place = np.minimum(np.searchsorted(cum_w, rest / max(spec.chained_stop_share, 1e-12), side="right"), k - 1)
+        out.append((lo + idx, table.commute(place, chained), np.zeros(len(idx), np.int64)))
+        external = name == "external"
+        rate = spec.through_trips_per_day if external else spec.other_trips_per_day
+        rate *= 1.0 if weekday else WEEKEND_OTHER_FACTOR
+        counts = rng.poisson(rate, n)
+        counts[(kind == HEAVY) | through] = 0
+        idx = np.repeat(np.arange(n), counts)
+        m = len(idx)
+        # errand: one uniform picks single or chained, the first place, and the second
+        u = rng.random(m)
+        chained = (u < spec.chained_stop_share) & (k > 1)
+        x = np.where(chained, u / max(spec.chained_stop_share, 1e-12), (u - spec.chained_stop_share)
+                     / max(1 - spec.chained_stop_share, 1e-12))
+        first = np.minimum(np.searchsorted(cum_w, x, side="right"), k - 1)
+        within = (x - (cum_w[first] - w[first])) / w[first]
+        second = np.minimum((within * (k - 1)).astype(np.int64), max(k - 2, 0))
+        ordinal = 1 + np.arange(m) - np.repeat(np.cumsum(counts) - counts, counts)
+        out.append((lo + idx, table.errand(first, second, chained), ordinal))
+    if not out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate([o[i] for o in out]) for i in range(3))
+
+
+def _slowdown(depart_s: np.ndarray, traffic: Traffic) -> np.ndarray:
+    return CONGESTION[_local_hour(depart_s, traffic.start_local_hour)]
+
+
+def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.ndarray, tour_type: np.ndarray,
+              ordinal: np.ndarray) -> Legs:
+    """The legs of the given tours with their departure times (keyed by each tour)."""
+    v, table, paths = traffic.vehicles, traffic.tours, traffic.paths
+    day0 = day * DAY_S - traffic.start_local_hour * 3600.0  # local midnight of this day
+    keys, u = _tour_uniforms(vehicle, day, ordinal, streams, 5)
+    kind = v.kind[vehicle]
+    start_h = np.minimum(np.searchsorted(_PROFILE_CUM, u[:, 0]), 23) + u[:, 1]
+    # commutes (not through traffic) leave at the shift's hour instead
+    for shift, mask, lo, hi in (("day", kind != NIGHT_WORKER, 4.5, 11.0), ("night", kind == NIGHT_WORKER, 14.0, 27.0)):
+        c = np.flatnonzero((ordinal == 0) & (kind != THROUGH) & mask)
+        start_h[c] = _clipped_normal(u[c, 0], *COMMUTE_DEPART_H[shift], lo, hi)
+    parts = []
+    depart = day0 + start_h * 3600
+    stops = table.stops[tour_type]
+    legs = table.legs[tour_type]
+    home_of = vehicle.astype(np.int64) * v.anchor_zone.shape[1]
+    anchors = v.anchor_zone.ravel()
+    segments = traffic.leg_segment.ravel()
+    seg_row = vehicle.astype(np.int64) * traffic.leg_segment.shape[1]
+    idx = np.arange(len(vehicle))
+    for j in range(3):
+        if j:
+            idx = idx[stops[idx, j + 1] >= 0]  # tours with a leg j
+        a, b = stops[idx, j], stops[idx, j + 1]
+        pair = paths.pair(anchors[home_of[idx] + a], anchors[home_of[idx] + b])
+        start = depart[idx]
+        parts.append(Legs(vehicle[idx].astype(np.int32), pair, start, keys[idx] + np.uint64(j),
+                          segments[seg_row[idx] + legs[idx, j]].astype(np.int64)))
+        if j == 2:
+            break
+        # time spent at the stop: a shift at work (through traffic: the far end), else an errand
+        at_work = b == 1
+        dwell = -DWELL_MEAN_S * np.log1p(-u[idx, 3 + min(j, 1)])
+        w = np.flatnonzero(at_work)
+        dwell[w] = _clipped_normal(u[idx[w], 2], *WORK_HOURS, 4.0, 12.0) * 3600
+        depart[idx] = start + paths.pair_time_s[pair] * _slowdown(start, traffic) + dwell
+    return Legs.concat(parts)
+
+
+def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
+    """Fleet and ride-hail vehicles: a chain of trips from home to places drawn afresh each
+    day (gravity model from home) and back home at the end."""
+    v, spec, paths = traffic.vehicles, traffic.spec, traffic.paths
+    heavy = np.flatnonzero(v.kind == HEAVY) if v.kind is not None else np.zeros(0, np.int64)
+    if not len(heavy):
+        return Legs.concat([])
+    rng = streams.generator(f"traffic/heavy/{day}")
+    weekday = (traffic.start_weekday + day) % 7 < 5
+    n_trips = rng.poisson(spec.heavy_trips_per_day * (1.0 if weekday else 0.8), len(heavy))
+    start_h = np.clip(rng.normal(8.0, 3.0, len(heavy)), 0.0, 20.0)
+    active = n_trips > 0
+    heavy, n_trips, start_h = heavy[active], np.maximum(n_trips[active], 2), start_h[active]
+    leg_vehicle = np.repeat(heavy, n_trips)
+    first_of = np.cumsum(n_trips) - n_trips
+    step = np.arange(len(leg_vehicle)) - np.repeat(first_of, n_trips)
+    last = step == np.repeat(n_trips, n_trips) - 1
+    home = v.anchor_zone[leg_vehicle, 0].astype(np.int64)
+    group = v.group[leg_vehicle]
+    stop = np.empty(len(leg_vehicle), np.int64)
+    u = rng.random(len(leg_vehicle))
     for g in np.unique(group):
         m = group == g
-        out[m] = traffic.destinations[g].sample(traffic.paths, origin[m], u[m])
-    return out
+        stop[m] = traffic.destinations[g].sample(paths, home[m], u[m])
+    stop[last] = home[last]
+    origin = np.where(step == 0, home, np.roll(stop, 1))
+    pair = paths.pair(origin, stop)
+    day0 = day * DAY_S - traffic.start_local_hour * 3600.0
+    trip_s = paths.pair_time_s[pair] * 1.2 + rng.exponential(HEAVY_DWELL_MEAN_S, len(leg_vehicle))
+    before = np.cumsum(trip_s) - trip_s
+    before -= np.repeat(before[first_of], n_trips)
+    depart = day0 + np.repeat(start_h * 3600, n_trips) + before
+    keys = combine_keys(leg_vehicle.astype(np.uint64), np.uint64(day + 2**21), step.astype(np.uint64))
+    keep = origin != stop
+    vehicle, pair = leg_vehicle[keep], pair[keep]
+    return Legs(vehicle.astype(np.int32), pair, depart[keep], keys[keep],
+                leg_segments(traffic.checkpoints, vehicle, pair))
 
 
-def day_trips(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.ndarray, ...]:
-    """(vehicle, origin zone, dest zone, departure time_s) for every trip of one day."""
-    rng = streams.generator(f"traffic/day/{day}")
-    v, net, spec = traffic.vehicles, traffic.net, traffic.spec
-    n = len(v)
-    day0 = day * DAY_S - traffic.start_local_hour * 3600.0  # local midnight of this day
-    home = net.node_zone[v.home_node].astype(np.int64)
-    work = net.node_zone[v.work_node].astype(np.int64)
-    weekday = (traffic.start_weekday + day) % 7 < 5
-    parts = []
-    if weekday:
-        goes = v.commuter & (rng.random(n) >= spec.commute_skip_share)
-        idx = np.nonzero(goes)[0]
-        morning = np.clip(rng.normal(7.6, 1.1, len(idx)), 4.5, 11.0) * 3600
-        evening = np.clip(rng.normal(17.3, 1.5, len(idx)), 13.0, 23.7) * 3600
-        parts.append((idx, home[idx], work[idx], day0 + morning))
-        parts.append((idx, work[idx], home[idx], day0 + evening))
-    external = np.asarray([r == "external" for r in net.regions])[v.group]
-    rate = np.where(external, spec.through_trips_per_day, spec.other_trips_per_day)
-    rate = rate * (1.0 if weekday else WEEKEND_OTHER_FACTOR)
-    counts = rng.poisson(rate)
-    idx = np.repeat(np.arange(n), counts)
-    dest = _sample_destinations(traffic, home[idx], v.group[idx], rng.random(len(idx)))
-    hour = rng.choice(24, size=len(idx), p=OTHER_TRIP_PROFILE)
-    out_s = day0 + (hour + rng.random(len(idx))) * 3600
-    pair_out = traffic.paths.pair(home[idx], dest)
-    back_s = out_s + traffic.paths.pair_time_s[pair_out] + rng.exponential(DWELL_MEAN_S, len(idx))
-    parts.append((idx, home[idx], dest, out_s))
-    parts.append((idx, dest, home[idx], back_s))
-    veh = np.concatenate([p[0] for p in parts]).astype(np.int32)
-    origin = np.concatenate([p[1] for p in parts])
-    dest = np.concatenate([p[2] for p in parts])
-    depart = np.concatenate([p[3] for p in parts])
-    keep = (origin != dest) & np.isfinite(depart)
-    return veh[keep], origin[keep], dest[keep], depart[keep]
+def day_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
+    """Every leg of the day that may pass a camera (tours that pass none are never expanded)."""
+    vehicle, tour_type, ordinal = day_tours(traffic, day, streams)
+    keep = traffic.tour_camera[vehicle, tour_type]
+    legs = tour_legs(traffic, day, streams, vehicle[keep], tour_type[keep], ordinal[keep])
+    return Legs.concat([legs, heavy_legs(traffic, day, streams)])
+
+
+def expand_legs(traffic: Traffic, legs: Legs, streams: RandomStreams) -> Passes:
+    """The passes of the given legs, in leg order then path order (not sorted by time)."""
+    cp = traffic.checkpoints
+    start = cp.seg_ptr[legs.segment]
+    counts = cp.seg_ptr[legs.segment + 1] - start
+    leg = np.repeat(np.arange(len(legs)), counts)
+    entry = start[leg] + np.arange(len(leg)) - np.repeat(np.cumsum(counts) - counts, counts)
+    slowdown = _slowdown(legs.depart_s, traffic)
+    time_s = np.floor(legs.depart_s[leg] + cp.offset_s[entry] * slowdown[leg]).astype(np.int64)
+    camera = cp.camera[entry]
+    bits = keyed_bits(combine_keys(legs.tour_key[leg], traffic.camera_key[camera]), streams.stream_key("traffic/speed"))
+    noise = 1.0 + 0.08 * _NORMAL_TABLE[(bits[:, 0] >> np.uint64(48)).astype(np.int64)]
+    speed = np.clip(cp.speed_mps[entry] / slowdown[leg] * noise, 1.0, 60.0).astype(np.float32)
+    return Passes(time_s, camera, legs.vehicle[leg], speed)
 
 
 def day_passes(traffic: Traffic, day: int, streams: RandomStreams) -> Passes:
     """Every checkpoint pass of the trips departing on ``day``, sorted by time."""
-    vehicle, origin, dest, depart = day_trips(traffic, day, streams)
-    cp = traffic.checkpoints
-    pair = traffic.paths.pair(origin, dest)
-    # a vehicle keeps to its habitual streets on a route: the variant is a hash of both
-    variant = combine_keys(vehicle.astype(np.uint64), pair.astype(np.uint64)) % np.uint64(ROUTE_VARIANTS)
-    row = pair * ROUTE_VARIANTS + variant.astype(np.int64)
-    start = cp.pair_ptr[row]
-    counts = cp.pair_ptr[row + 1] - start
-    total = int(counts.sum())
-    trip = np.repeat(np.arange(len(pair)), counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    entry = start[trip] + within
-    slowdown = CONGESTION[_local_hour(depart, traffic.start_local_hour)]
-    time_s = np.floor(depart[trip] + cp.offset_s[entry] * slowdown[trip]).astype(np.int64)
-    rng = streams.generator(f"traffic/speed/{day}")
-    noise = rng.normal(1.0, 0.08, total)  # drawn in trip order, whatever the sort below does
-    order = time_order(time_s)
-    entry, trip = entry[order], trip[order]
-    speed = cp.speed_mps[entry] / slowdown[trip] * noise[order]
-    return Passes(time_s[order], cp.camera[entry], vehicle[trip], np.clip(speed, 1.0, 60.0).astype(np.float32))
+    passes = expand_legs(traffic, day_legs(traffic, day, streams), streams)
+    return passes.take(time_order(passes.time_s))
 
 
 def time_order(time_s: np.ndarray) -> np.ndarray:
@@ -141,74 +321,3 @@ def merge_passes(earlier: Passes, later: Passes) -> Passes:
     order[pos_earlier] = np.arange(len(earlier))
     order[pos_later] = len(earlier) + np.arange(len(later))
     return Passes.concat([earlier, later]).take(order)
-
-
-# ---------------------------------------------------------------------------- calibration
-
-def expected_daily_trips_per_vehicle(spec: PopulationSpec, external: bool) -> float:
-    """One-way trips per vehicle per day, averaged over a week."""
-    if external:
-        return 2 * spec.through_trips_per_day * (5 + 2 * WEEKEND_OTHER_FACTOR) / 7
-    commute = 2 * spec.commuter_share * (1 - spec.commute_skip_share) * 5 / 7
-    return commute + 2 * spec.other_trips_per_day * (5 + 2 * WEEKEND_OTHER_FACTOR) / 7
-
-
-def unit_group_flows(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec) -> np.ndarray:
-    """(G, E) expected daily traversals of each edge per vehicle of each group."""
-    homes, choices = home_weights(net), group_choices(net, paths, spec)
-    flows = np.zeros((len(net.regions), net.n_edges))
-    o, d = paths.pair_origin, paths.pair_dest
-    reverse = paths.pair(d, o)
-    for g, region in enumerate(net.regions):
-        if homes[g].sum() == 0:
-            continue
-        # out from home by the gravity model, and the same trips back
-        out = homes[g][o] * choices[g].prob
-        pair_trips = 0.5 * (out + out[reverse]) * expected_daily_trips_per_vehicle(spec, region == "external")
-        pair_trips[o == d] = 0.0
-        flows[g] = edge_flows(paths, pair_trips, net.n_edges)
-    return flows
-
-
-def camera_flows(net: RoadNetwork, flows: np.ndarray) -> np.ndarray:
-    """Traversals a camera on each edge sees: one street of the edge's bundle."""
-    return flows / BUNDLE_WIDTH[net.edge_class]
-
-
-def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    """The smallest value with at least half the total weight at or below it."""
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order])
-    if not len(cum) or cum[-1] <= 0:
-        return 0.0
-    return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
-
-
-def calibrate_group_sizes(unit_flows: np.ndarray, site_weights: dict[str, np.ndarray],
-                          targets: dict[str, float], group_of_owner: dict[str, int],
-                          mean_read_probability: float, iterations: int = 60) -> np.ndarray:
-    """Vehicles per group so that each owner's median camera sees its target reads a day.
-
-    ``site_weights[owner]`` weighs the edges where that owner's cameras may stand; each
-    owner's target sets the size of one group (``group_of_owner``). Flows from other
-    groups also pass the owner's cameras, so the sizes are found by fixed-point iteration.
-    """
-    # only an owner's candidate sites weigh in its median: work on those edges alone
-    sites = {owner: np.flatnonzero(site_weights[owner] > 0) for owner in group_of_owner}
-    weights = {owner: site_weights[owner][idx] for owner, idx in sites.items()}
-    sizes = np.ones(unit_flows.shape[0])
-    for owner, g in group_of_owner.items():
-        m = weighted_median(unit_flows[g][sites[owner]], weights[owner])
-        sizes[g] = targets[owner] / max(m * mean_read_probability, 1e-9)
-    for _ in range(iterations):
-        reads = (sizes @ unit_flows) * mean_read_probability
-        change = 0.0
-        for owner, g in group_of_owner.items():
-            current = weighted_median(reads[sites[owner]], weights[owner])
-            factor = targets[owner] / current if current > 0 else 2.0
-            factor = float(np.clip(factor, 0.5, 2.0)) ** 0.7  # damped: groups share roads
-            sizes[g] *= factor
-            change = max(change, abs(factor - 1))
-        if change < 1e-4:
-            break
-    return np.round(sizes).astype(np.int64)
