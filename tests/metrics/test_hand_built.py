@@ -128,5 +128,6 @@ def test_policy_report_cost_counts_distinct_bystander_reads():
     again = SearchRecord(1, legit.plan, legit.networks, legit.rows, legit.delivered_s, legit.row_channel, 1)
     report = policy_report(records, _agencies([legit, again]), TRUTH)
     assert report["cost"]["legit"] == {"searches": 2, "denied": 0, "partly_denied": 0, "without_hit": 0,
-                                       "bystander_reads": 2}
+                                       "bystander_reads": 2, "innocent_trap_searches": 0,
+                                       "innocent_trap_denied": 0}
     assert report["cost"]["misread_false_hits"] == 1  # row 1: another car read as the plate searched
