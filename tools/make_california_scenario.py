@@ -109,9 +109,11 @@ def read_agencies(path: Path) -> list[dict]:
                 notes.append("reads: portal shows no vehicle count: CA median 402")
             if not retention:
                 notes.append(f"retention: portal shows none, Flock default {DEFAULT_RETENTION_DAYS}")
+            searches = row["searches_30d"]
             agencies.append({"slug": slug, "name": row["agency_name"], "kind": kind_of(row["agency_name"]),
                              "cameras": cameras, "retention_days": int(retention or DEFAULT_RETENTION_DAYS),
-                             "reads": reads, "snapshot": row["snapshot"], "notes": notes})
+                             "reads": reads, "snapshot": row["snapshot"], "notes": notes,
+                             "searches": int(searches) if searches else None})
     return agencies
 
 
@@ -140,6 +142,50 @@ def match_operators(agencies: list[dict], geojson: Path) -> tuple[dict[str, str]
 
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+# The Bay Area story's partners, where the state has them; the outside agencies are the
+# Bay Area registry's (agencies.registry.BAY_AREA_AGENCIES), reaching these owners through
+# the same channels.
+PROXY_PREFERENCE = ("san-francisco-ca-pd", "oakland-ca-pd", "alameda-county-ca-so", "san-jose-ca-pd")
+OUTSIDE = (
+    ("ice-ero", "U.S. Immigration and Customs Enforcement - ERO", "federal", "US", "immigration"),
+    ("hsi", "Homeland Security Investigations", "federal", "US", "immigration"),
+    ("cbp", "U.S. Customs and Border Protection", "federal", "US", "immigration"),
+    ("fbi", "Federal Bureau of Investigation", "federal", "US", ""),
+    ("dea", "Drug Enforcement Administration", "federal", "US", ""),
+    ("atf", "Bureau of Alcohol, Tobacco, Firearms and Explosives", "federal", "US", ""),
+    ("usms", "U.S. Marshals Service", "federal", "US", ""),
+    ("harris-county-tx-so", "Harris County TX SO", "out_of_state", "TX", ""),
+    ("cobb-county-ga-so", "Cobb County GA SO", "out_of_state", "GA", ""),
+    ("las-vegas-nv-pd", "Las Vegas NV Metro PD", "out_of_state", "NV", ""),
+)
+
+
+def _agencies_section(agencies: list[dict]) -> list[str]:
+    """The registry: every portal agency searching at its portal's volume, and the outside agencies."""
+    with_counts = sorted(a["searches"] for a in agencies if a["searches"] is not None)
+    median = with_counts[len(with_counts) // 2] if with_counts else 0
+    lines = ["agencies:",
+             "  # every portal agency searches at its portal's volume (searches_30d, April 2026); where a",
+             f"  # portal shows none, the median of those that do ({median}), said so beside it",
+             "  registry:"]
+    for a in agencies:
+        count, source = (a["searches"], f"portal, {a['snapshot']}") if a["searches"] is not None else \
+            (median, "portal shows no search count: the California portals' median")
+        assists = ", assist_share: 0.03" if a["kind"] == "fusion" else ""  # as NCRIC in bay-area.yaml
+        lines.append(f"    - {{slug: {a['slug']}, name: {_q(a['name'])}, kind: {a['kind']}, "
+                     f"searches_per_30_days: {count}{assists}, source: {_q(source)}}}")
+    for slug, name, kind, state, tag in OUTSIDE:
+        tags = f", tags: [{tag}]" if tag else ""
+        lines.append(f"    - {{slug: {slug}, name: {_q(name)}, kind: {kind}, state: {state}{tags}}}")
+    slugs = {a["slug"] for a in agencies}
+    proxies = [s for s in PROXY_PREFERENCE if s in slugs][:3]
+    lines += [f"  proxies: [{', '.join(proxies)}]  # the story's proxies where the state has them",
+              f"  task_force_host: {proxies[-1]}",
+              "  fusion_centre: ncric" if "ncric" in slugs else f"  fusion_centre: {proxies[0]}",
+              f"  multi_hop_chain: [{proxies[0]}, {proxies[1]}]"]
+    return lines
 
 
 def render(agencies: list[dict], positions: dict, operator_owners: dict[str, str], *, osm: bool,
@@ -190,6 +236,7 @@ def render(agencies: list[dict], positions: dict, operator_owners: dict[str, str
             lines += [f"    lon: {round(lon0 + (offshore % per_row) * pitch, 4)}",
                       f"    lat: {round(lat0 + (offshore // per_row) * pitch, 4)}    # no mapped cameras: offshore"]
             offshore += 1
+    lines += _agencies_section(agencies)
     lines.append("cameras:")
     if osm:
         lines += ["  locations: ../../shared/alpr_data/ca_alpr_osm.geojson  # relative to this file",

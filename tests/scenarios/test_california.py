@@ -124,3 +124,24 @@ def test_the_osm_variant_puts_cameras_on_the_real_map():
     records = run_world(world)
     assert len(records.reads) > 0
     assert set(np.unique(records.reads.owner)) <= set(range(len(slugs)))
+
+
+def test_california_has_a_registry_of_its_own_portal_agencies_and_the_outside_ones(california):
+    registry = {a.org.slug: a for a in california.registry}
+    owners = set(california.owner_slugs)
+    assert owners <= set(registry) and len(registry) == len(owners) + 10
+    assert registry["oakland-ca-pd"].searches_per_day * 30 == pytest.approx(2162)  # its portal's count
+    assert registry["ncric"].searches_per_day * 30 == pytest.approx(3008)
+    assert "median" in registry["san-francisco-ca-pd"].source  # SF publishes no count: said so
+    assert {"ice-ero", "fbi", "las-vegas-nv-pd"} <= set(registry)
+    assert set(california.interest.proxies) <= owners and california.interest.fusion_centre == "ncric"
+
+
+def test_outside_agencies_reach_california_owners_through_the_proxies(california):
+    from scenarios.experiment import run_policy
+
+    spec = dataclasses.replace(_reduced(california, ["oakland-ca-pd", "san-francisco-ca-pd", "alameda-county-ca-so",
+                                                     "ncric"], days=2), warmup_days=2)
+    report = run_policy(build_world(spec), "ca-sb34").report
+    assert report["searches"]["by_true_beneficiary"]["federal"] > 0
+    assert report["leakage"]["federal"]["by_channel"]["direct"]["searches_served"] == 0  # no front door in 2026
