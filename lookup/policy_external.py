@@ -82,7 +82,7 @@ class Adapter(Protocol):
 
 @dataclass(frozen=True)
 class ExternalPack(PolicyPack):
-    """A pack decided by an external policy file (the layers are unused but for sharing hints)."""
+    """A pack decided by an external policy file (its layers are unused)."""
 
     adapter: Any = field(default=None, compare=False, hash=False)
 
@@ -96,7 +96,8 @@ def failed(name: str, error: Exception | str) -> Decision:
 
 
 def load_policy_file(path: str | Path, base: PolicyPack | None = None) -> ExternalPack:
-    """A ``.cedar`` or ``.rego`` file as a pack; ``base`` lends its name's sharing hints."""
+    """A ``.cedar`` or ``.rego`` file as a pack. ``base`` (the pack it stands in for) is
+    accepted for the callers' symmetry; sharing is the scenario's, so nothing is taken from it."""
     path = Path(path)
     if not path.is_file():
         raise PolicyError(str(path), (), "no such policy file")
@@ -112,7 +113,7 @@ def load_policy_file(path: str | Path, base: PolicyPack | None = None) -> Extern
     else:
         raise PolicyError(str(path), (), f"unknown policy language {path.suffix!r}: expected .cedar or .rego")
     return ExternalPack(adapter.name, adapter.source, (), description=f"{path.suffix[1:]} policy {path.name}",
-                        sharing=base.sharing if base is not None else (), adapter=adapter)
+                        adapter=adapter)
 
 
 __all__ = ["Adapter", "ExternalPack", "facts", "failed", "load_policy_file", "words"]
