@@ -65,12 +65,15 @@ def compare_png(reports: dict[str, dict | Sequence[dict]], path: Path) -> Path:
     """Leakage against legitimate cost, one point per policy (error bars over replications)."""
     fig = _new_figure(6.4, 4.6)
     ax = fig.add_subplot()
+    labels: dict[tuple[float, float], list[str]] = {}  # policies at the same point share one label
     for name, rep in reports.items():
         x, x_lo, x_hi = _figure(rep, lambda r: r["cost"]["legit_denied"])
         y, y_lo, y_hi = _figure(rep, lambda r: r["leakage"]["federal"]["reads_delivered"])
         ax.errorbar(x, y, xerr=[[x - x_lo], [x_hi - x]], yerr=[[y - y_lo], [y_hi - y]], fmt="o", capsize=3,
                     color="#b2182b")
-        ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        labels.setdefault((x, y), []).append(name)
+    for (x, y), names in labels.items():
+        ax.annotate(" = ".join(names), (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
     ax.set_xlabel("legitimate searches denied (cost)")
     ax.set_ylabel("reads delivered to federal agencies (leakage)")
     ax.set_title("Each policy on the same world and requests", fontsize=10)
