@@ -194,7 +194,9 @@ def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_f
     it watches (taken modulo the width). A segment lists its checkpoints by offset; equal
     offsets in the order of the arguments.
     """
-    by_edge = np.argsort(cp_edge, kind="stable")
+    # by edge, and along each edge by position (equal positions in argument order): the
+    # expansion then lists a path's checkpoints in the order they are passed
+    by_edge = np.lexsort((cp_fraction, cp_edge))
     pair, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_edge], cp_fraction[by_edge])
     original = by_edge[cp]
     width = np.maximum(np.asarray(cp_width, np.int64), 1)[original]

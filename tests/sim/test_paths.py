@@ -56,7 +56,10 @@ def test_checkpoints_of_a_route_are_the_cameras_on_its_shortest_path(seed, n_sid
     paths = zone_paths(net)
     rng = np.random.default_rng(seed + 1)
     cp_edge = rng.choice(net.n_edges, size=n_cameras).astype(np.int32)
-    cp_fraction = rng.uniform(0.1, 0.9, n_cameras).astype(np.float32)
+    # positions on a 1% grid: two cameras of one edge are either at the same place (then in
+    # argument order, both here and in the store) or clearly apart; positions a float32
+    # rounding apart would make the checkpoint times tie and the order a coin toss
+    cp_fraction = (rng.integers(10, 91, n_cameras) / 100).astype(np.float32)
     cp_width = rng.integers(1, max_width + 1, n_cameras)
     cp_street = rng.integers(0, 1000, n_cameras)
     cp = checkpoints_on(paths, net, cp_edge, cp_fraction, np.arange(n_cameras, dtype=np.int32), cp_width, cp_street)
