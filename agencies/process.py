@@ -12,7 +12,7 @@ query time), which is how ``compare`` replays one world's traffic under many pol
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
 import numpy as np
 import simpy
@@ -130,5 +130,3 @@ def play_after_traffic(player: AgencyPlayer, start_s: float) -> None:
     env.process(player.process(env))
     env.run()
 
-
-ProcessFactory = Callable[[simpy.Environment, object], Generator]

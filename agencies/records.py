@@ -107,6 +107,10 @@ class AgencyRecords:
     measured_from_s: int  # searches before this (the warm-up) are not measured
     measured_until_s: int
 
+    def measured(self, time_s):
+        """Whether search times (a number or an array) fall in the measured period."""
+        return (time_s >= self.measured_from_s) & (time_s < self.measured_until_s)
+
 
 @dataclass(frozen=True)
 class GroundTruth:

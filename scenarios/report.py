@@ -299,7 +299,7 @@ def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecor
                         bool(cams.both_directions[i])])
     if agencies is not None:
         write_audit_exports(out.path("audit"), agencies.audit, records.owners, world.spec)
-        # scenarios.trace_files.write_trace's two files, staged
+        # the trace (scenarios.trace_files), staged with the other outputs
         pq.write_table(searches_table(agencies), out.path("searches.parquet"), compression="zstd")
         pq.write_table(deliveries_table(agencies), out.path("deliveries.parquet"), compression="zstd")
     if reads_format == "parquet":

@@ -9,22 +9,18 @@ searches.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from agencies.records import DELIVERY_CHANNELS, KINDS, AgencyRecords
 
 
 def searches_table(agencies: AgencyRecords) -> pa.Table:
-    lo, hi = agencies.measured_from_s, agencies.measured_until_s
     rows = []
     for s in agencies.searches:
         p, r = s.plan, s.plan.request
         rows.append({
-            "search": s.index, "id": r.request_id, "time_s": int(p.time_s), "measured": lo <= p.time_s < hi,
+            "search": s.index, "id": r.request_id, "time_s": int(p.time_s), "measured": bool(agencies.measured(p.time_s)),
             "org": r.org, "user": r.user, "reason": r.reason, "case_number": r.case_number,
             "offense_type": r.offense_type, "on_behalf_of": r.on_behalf_of, "search_type": r.search_type,
             "plate": r.query.plate or r.query.plate_pattern,
@@ -49,12 +45,5 @@ def deliveries_table(agencies: AgencyRecords) -> pa.Table:
         "beneficiary_kind": pa.DictionaryArray.from_arrays(pa.array(d.kind.astype(np.int32)), pa.array(KINDS)),
         "channel": pa.DictionaryArray.from_arrays(pa.array(d.channel.astype(np.int32)), pa.array(DELIVERY_CHANNELS)),
         "delivered_s": pa.array(d.delivered_s),
-        "measured": pa.array((t >= agencies.measured_from_s) & (t < agencies.measured_until_s)),
+        "measured": pa.array(agencies.measured(t)),
     })
-
-
-def write_trace(folder: Path, agencies: AgencyRecords) -> list[Path]:
-    paths = [folder / "searches.parquet", folder / "deliveries.parquet"]
-    pq.write_table(searches_table(agencies), paths[0], compression="zstd")
-    pq.write_table(deliveries_table(agencies), paths[1], compression="zstd")
-    return paths

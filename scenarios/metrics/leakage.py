@@ -27,8 +27,7 @@ OUTSIDE_KINDS = ("federal", "out_of_state")
 
 
 def measured_searches(agencies: AgencyRecords) -> list[SearchRecord]:
-    lo, hi = agencies.measured_from_s, agencies.measured_until_s
-    return [s for s in agencies.searches if lo <= s.plan.time_s < hi]
+    return [s for s in agencies.searches if agencies.measured(s.plan.time_s)]
 
 
 def measured_deliveries(agencies: AgencyRecords) -> Deliveries:
@@ -37,7 +36,7 @@ def measured_deliveries(agencies: AgencyRecords) -> Deliveries:
     if not len(times):
         return d
     t = times[d.search]
-    return d.take((t >= agencies.measured_from_s) & (t < agencies.measured_until_s))
+    return d.take(agencies.measured(t))
 
 
 def first_deliveries(d: Deliveries) -> Deliveries:
