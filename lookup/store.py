@@ -27,6 +27,7 @@ from sim.plates import (
     normalise,
     prefix_range,
 )
+from sim.radix import stable_argsort
 from sim.records import READ_COLUMNS, Reads
 
 DAY_S = 86_400
@@ -54,7 +55,7 @@ def _merge_runs(runs: list[_Run]) -> _Run:
     a stable sort on plates keeps rows ascending within a plate, and timsort merges
     sorted runs in linear time."""
     plates = np.concatenate([r.plates for r in runs])
-    order = np.argsort(plates, kind="stable")
+    order = stable_argsort(plates)
     return _Run(plates[order], np.concatenate([r.rows for r in runs])[order])
 
 
@@ -174,7 +175,7 @@ class ReadStore:
             return
         lo = self._bases[self._indexed_segments]
         plates = self._columns["plate"][lo:self.rows]
-        order = np.argsort(plates, kind="stable")
+        order = stable_argsort(plates)
         self._runs.append(_Run(plates[order], lo + order))
         self._indexed_segments = len(self._bases)
         # size tiers: when the newest RUN_FANOUT runs are of a size (the oldest of them at

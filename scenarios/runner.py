@@ -12,6 +12,7 @@ the store as it stands; in process, the agencies play afterwards on the finished
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,12 +47,29 @@ class RunContext:
 
 def traffic_process(env: simpy.Environment, ctx: RunContext,
                     on_batch: Callable[[int, int], None] | None = None) -> Generator:
+    first_day = -warmup_whole_days(ctx.world)
+    last_day = int(np.ceil(ctx.days)) - 1
+    if last_day < first_day:
+        return
+    # the next day's passes are drawn on a second core while this day's are captured: a
+    # day's passes depend on nothing but the day and the seed, so the records are the same
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alprsim-traffic")
+    upcoming = pool.submit(day_passes, ctx.world.traffic, first_day, ctx.streams)
+    try:
+        yield from _traffic_days(env, ctx, on_batch, first_day, last_day, pool, upcoming)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _traffic_days(env: simpy.Environment, ctx: RunContext, on_batch: Callable[[int, int], None] | None,
+                  first_day: int, last_day: int, pool: ThreadPoolExecutor, upcoming: Future) -> Generator:
     world, end_s = ctx.world, ctx.days * DAY_S
     batch_s = world.spec.batch_s
-    first_day = -warmup_whole_days(world)
     carry: Passes | None = None
-    for day in range(first_day, int(np.ceil(ctx.days))):
-        passes = day_passes(world.traffic, day, ctx.streams)
+    for day in range(first_day, last_day + 1):
+        passes = upcoming.result()
+        if day < last_day:
+            upcoming = pool.submit(day_passes, world.traffic, day + 1, ctx.streams)
         if carry is not None:
             passes = merge_passes(carry, passes)
         # the store keeps the run's reads in one set of columns, which are the records in

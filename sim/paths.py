@@ -14,6 +14,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from sim.radix import stable_argsort
 from sim.roads import RoadNetwork
 
 
@@ -222,20 +223,6 @@ def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_f
     bucket_seg = (np.searchsorted(cuts, bucket_key, side="right") - 1).astype(np.int32)
     return CheckpointPaths(cuts, ptr, cp_camera[original[item]].astype(np.int32), offset[item].astype(np.float32),
                            net.speed_mps[edge[item]].astype(np.float32), bucket_seg, paths.n_pairs, len(pair))
-
-
-def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` for integers, faster: two 16-bit radix passes
-    when the values span less than 2**32 (numpy sorts 16-bit keys by radix, wider ones by
-    timsort)."""
-    if not len(values):
-        return np.zeros(0, np.int64)
-    rel = values - values.min()
-    if rel.max() >= 2**32:
-        return np.argsort(values, kind="stable")
-    low = np.argsort(rel.astype(np.uint16), kind="stable")  # rel mod 2**16
-    high = (rel >> 16).astype(np.uint16)
-    return low[np.argsort(high[low], kind="stable")]
 
 
 def edge_flows(paths: ZonePaths, pair_trips: np.ndarray, n_edges: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.paths import ZonePaths
@@ -110,9 +111,27 @@ class DestinationChoice:
     def sample(self, paths: ZonePaths, origin: np.ndarray, u: np.ndarray) -> np.ndarray:
         target = self.row_start[origin] + u * self.row_total[origin]
         first = paths.pair(origin, origin) - paths.zone_local[origin]
-        pair = np.searchsorted(self.cum, target, side="right")
-        pair = np.clip(pair, first, first + paths.zone_block_size[origin] - 1)
+        # a binary search inside each origin's row: the same pair as searching the whole
+        # (non-decreasing) cumulative array and clipping to the row, in cache
+        pair = _search_rows(self.cum, target, first, paths.zone_block_size[origin].astype(np.int64))
         return paths.pair_dest[pair].astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_rows(cum, target, first, size):
+    """``clip(searchsorted(cum, target, "right"), first, first + size - 1)`` per row."""
+    out = np.empty(target.size, np.int64)
+    for i in range(target.size):
+        lo, hi = first[i], first[i] + size[i]
+        t = target[i]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if cum[mid] <= t:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = min(lo, first[i] + size[i] - 1)
+    return out
 
 
 def bridge_pairs(net: RoadNetwork, paths: ZonePaths) -> np.ndarray:
