@@ -10,11 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cameras.misread import MisreadModel
-from sim.plates import encode_symbols
+from cameras.fused_capture import capture_kernel
+from cameras.misread import ConfusionMisreadModel, MisreadModel
+from sim.plates import BASE, PLATE_LEN, encode_symbols
 from sim.population import BODIES, COLOURS, MAKES
 from sim.random_streams import RandomStreams, combine_keys, keyed_uniforms
 from sim.records import Cameras, Passes, Reads, Vehicles
+
+_POWERS = BASE ** np.arange(PLATE_LEN - 1, -1, -1, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,49 @@ def _noisy_category(true: np.ndarray, u_err: np.ndarray, u_pick: np.ndarray, p_e
 def capture(passes: Passes, cameras: Cameras, vehicles: Vehicles, spec: CaptureSpec, misread: MisreadModel,
             streams: RandomStreams, start_local_hour: float) -> CaptureResult:
     """Reads made from a batch of passes (columnar in, columnar out)."""
+    if not len(passes):
+        return CaptureResult(Reads.empty(), 0, 0)
+    if isinstance(misread, ConfusionMisreadModel):
+        return _fused_capture(passes, cameras, vehicles, spec, misread, streams, start_local_hour)
+    return capture_stepwise(passes, cameras, vehicles, spec, misread, streams, start_local_hour)
+
+
+def _fused_capture(passes: Passes, cameras: Cameras, vehicles: Vehicles, spec: CaptureSpec,
+                   misread: ConfusionMisreadModel, streams: RandomStreams, start_local_hour: float) -> CaptureResult:
+    """``capture_stepwise`` with the confusion tables, in one compiled pass (same reads)."""
+    rates = np.array([spec.p_capture_day, spec.p_capture_night, spec.make_error, spec.colour_error, spec.body_error,
+                      spec.fast_speed_mps, spec.capture_loss_per_mps], np.float64)
+    keys = np.array([streams.stream_key(name) for name in
+                     ("capture", "misread/char", "misread/substitute", "misread/read", "fingerprint")], np.uint64)
+    index, plate, confidence, make, colour, body, no_reads = capture_kernel(
+        np.ascontiguousarray(passes.time_s, np.int64), np.ascontiguousarray(passes.camera),
+        np.ascontiguousarray(passes.vehicle), np.ascontiguousarray(passes.speed_mps, np.float32),
+        np.ascontiguousarray(cameras.key, np.uint64), np.ascontiguousarray(vehicles.plate_symbols, np.uint8),
+        vehicles.make, vehicles.colour, vehicles.body, rates,
+        np.array([spec.night_from_hour, spec.night_until_hour], np.float64), float(start_local_hour), keys,
+        misread.p_no_read.astype(np.float64), misread.p_char_error.astype(np.float64),
+        _confusion_cdf(misread), np.array([len(MAKES), len(COLOURS), len(BODIES)], np.int64), _POWERS)
+    camera, vehicle = passes.camera[index], passes.vehicle[index]
+    reads = Reads(time_s=passes.time_s[index], camera=camera, owner=cameras.owner[camera], plate=plate,
+                  plate_state=vehicles.plate_state[vehicle], confidence=confidence, make=make, colour=colour,
+                  body=body, vehicle=vehicle)
+    return CaptureResult(reads, len(passes), int(no_reads))
+
+
+_CDF_CACHE: dict[int, tuple[ConfusionMisreadModel, np.ndarray]] = {}
+
+
+def _confusion_cdf(model: ConfusionMisreadModel) -> np.ndarray:
+    """Running sums of each confusion row (as ``observe`` takes them), computed once per model."""
+    hit = _CDF_CACHE.get(id(model))
+    if hit is None or hit[0] is not model:
+        hit = _CDF_CACHE[id(model)] = (model, np.cumsum(model.confusion, axis=2))
+    return hit[1]
+
+
+def capture_stepwise(passes: Passes, cameras: Cameras, vehicles: Vehicles, spec: CaptureSpec, misread: MisreadModel,
+                     streams: RandomStreams, start_local_hour: float) -> CaptureResult:
+    """Reads made from a batch of passes, one numpy step after another: any misread model."""
     if not len(passes):
         return CaptureResult(Reads.empty(), 0, 0)
     keys = pass_keys(passes, cameras)

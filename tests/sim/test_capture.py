@@ -28,3 +28,34 @@ def test_capture_rate_by_condition_is_within_binomial_error(mini_bay_world, loca
                      world.start_local_hour)
     captured = (len(result.reads) + result.no_reads) / n
     assert abs(captured - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
+
+
+def test_fused_capture_makes_the_same_reads_as_the_stepwise_numpy_path(mini_bay_world):
+    """The compiled capture draws and rounds exactly as the numpy steps do: day and night,
+    slow and fast (float32 speed loss), warm-up (negative) times, every column equal."""
+    from cameras.capture import capture_stepwise
+    from cameras.misread import prior_misread_model
+
+    world = mini_bay_world
+    n = 80_000
+    rng = np.random.default_rng(11)
+    passes = Passes(np.sort(rng.integers(-3 * 86_400, 2 * 86_400, n)),
+                    rng.integers(0, len(world.cameras), n).astype(np.int32),
+                    rng.integers(0, len(world.traffic.vehicles), n).astype(np.int32),
+                    rng.uniform(1.0, 45.0, n).astype(np.float32))
+    # a model with frequent errors, so that substitutions and wrong fingerprints are many
+    prior = prior_misread_model()
+    noisy = type(prior)("noisy", prior.conditions, prior.p_no_read, np.minimum(prior.p_char_error * 8, 0.9),
+                        prior.confusion)
+    for model in (world.misread, noisy):
+        args = (passes, world.cameras, world.traffic.vehicles, world.capture, model, RandomStreams(7),
+                world.start_local_hour)
+        fused, stepwise = capture(*args), capture_stepwise(*args)
+        assert fused.no_reads == stepwise.no_reads and fused.passes == stepwise.passes
+        assert 0.5 * n < len(fused.reads) < n
+        for name in ("time_s", "camera", "owner", "plate", "plate_state", "confidence", "make", "colour", "body",
+                     "vehicle"):
+            a, b = getattr(fused.reads, name), getattr(stepwise.reads, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+    misread = (fused.reads.plate != world.traffic.vehicles.plate[fused.reads.vehicle]).mean()
+    assert misread > 0.3  # the noisy model really exercised the substitutions
