@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtri
 
+from sim.compiled_traffic import expand_kernel
 from sim.paths import CheckpointPaths, ZonePaths, stable_argsort
 from sim.population import (
     HEAVY,
@@ -27,7 +28,7 @@ from sim.population import (
     PopulationSpec,
     place_weights,
 )
-from sim.random_streams import RandomStreams, combine_keys, keyed_bits, keyed_uniforms
+from sim.random_streams import RandomStreams, combine_keys, keyed_uniforms
 from sim.records import Passes, Vehicles
 from sim.roads import RoadNetwork
 from sim.tours import TourTable, tour_table
@@ -286,17 +287,12 @@ def day_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
 def expand_legs(traffic: Traffic, legs: Legs, streams: RandomStreams) -> Passes:
     """The passes of the given legs, in leg order then path order (not sorted by time)."""
     cp = traffic.checkpoints
-    start = cp.seg_ptr[legs.segment]
-    counts = cp.seg_ptr[legs.segment + 1] - start
-    leg = np.repeat(np.arange(len(legs)), counts)
-    entry = start[leg] + np.arange(len(leg)) - np.repeat(np.cumsum(counts) - counts, counts)
-    slowdown = _slowdown(legs.depart_s, traffic)
-    time_s = np.floor(legs.depart_s[leg] + cp.offset_s[entry] * slowdown[leg]).astype(np.int64)
-    camera = cp.camera[entry]
-    bits = keyed_bits(combine_keys(legs.tour_key[leg], traffic.camera_key[camera]), streams.stream_key("traffic/speed"))
-    noise = 1.0 + 0.08 * _NORMAL_TABLE[(bits[:, 0] >> np.uint64(48)).astype(np.int64)]
-    speed = np.clip(cp.speed_mps[entry] / slowdown[leg] * noise, 1.0, 60.0).astype(np.float32)
-    return Passes(time_s, camera, legs.vehicle[leg], speed)
+    return Passes(*expand_kernel(cp.seg_ptr, np.ascontiguousarray(legs.segment, np.int64),
+                                 np.ascontiguousarray(legs.depart_s, np.float64),
+                                 np.ascontiguousarray(legs.tour_key, np.uint64),
+                                 np.ascontiguousarray(legs.vehicle, np.int32), cp.offset_s, cp.camera, cp.speed_mps,
+                                 traffic.camera_key, CONGESTION, float(traffic.start_local_hour),
+                                 streams.stream_key("traffic/speed"), _NORMAL_TABLE))
 
 
 def day_passes(traffic: Traffic, day: int, streams: RandomStreams) -> Passes:

@@ -14,6 +14,7 @@ from sim.random_streams import RandomStreams
 from sim.traffic import (
     DAY_S,
     OTHER_TRIP_PROFILE,
+    Legs,
     day_passes,
     day_tours,
     expand_legs,
@@ -163,3 +164,36 @@ def test_local_hours_of_warm_up_days_before_time_zero_wrap_around_midnight():
     t = np.array([-1800.0, -30 * DAY_S + 3600.0 * 5 + 1, 0.0, 3600.0 * 25])
     assert _local_hour(t, 0.0).tolist() == [23, 5, 0, 1]
     assert _local_hour(t, 6.5).tolist() == [6, 11, 6, 7]
+
+
+def _expand_legs_numpy(traffic, legs, streams):
+    """The numpy expression the compiled expansion replaced: the reference it must equal."""
+    from sim.random_streams import combine_keys, keyed_bits
+    from sim.records import Passes
+    from sim.traffic import _NORMAL_TABLE, CONGESTION, _local_hour
+
+    cp = traffic.checkpoints
+    start = cp.seg_ptr[legs.segment]
+    counts = cp.seg_ptr[legs.segment + 1] - start
+    leg = np.repeat(np.arange(len(legs)), counts)
+    entry = start[leg] + np.arange(len(leg)) - np.repeat(np.cumsum(counts) - counts, counts)
+    slowdown = CONGESTION[_local_hour(legs.depart_s, traffic.start_local_hour)]
+    time_s = np.floor(legs.depart_s[leg] + cp.offset_s[entry] * slowdown[leg]).astype(np.int64)
+    camera = cp.camera[entry]
+    bits = keyed_bits(combine_keys(legs.tour_key[leg], traffic.camera_key[camera]), streams.stream_key("traffic/speed"))
+    noise = 1.0 + 0.08 * _NORMAL_TABLE[(bits[:, 0] >> np.uint64(48)).astype(np.int64)]
+    speed = np.clip(cp.speed_mps[entry] / slowdown[leg] * noise, 1.0, 60.0).astype(np.float32)
+    return Passes(time_s, camera, legs.vehicle[leg], speed)
+
+
+def test_compiled_expansion_equals_the_numpy_reference_pass_for_pass(mini_bay_world):
+    traffic = mini_bay_world.traffic
+    streams = RandomStreams(15)
+    for day in (-2, WEEKDAY, 5):  # a warm-up day (negative times), a weekday, a weekend day
+        legs = Legs.concat([tour_legs(traffic, day, streams, *day_tours(traffic, day, streams)),
+                            heavy_legs(traffic, day, streams)])
+        fast, reference = expand_legs(traffic, legs, streams), _expand_legs_numpy(traffic, legs, streams)
+        assert len(fast) > 1000
+        for name in ("time_s", "camera", "vehicle", "speed_mps"):
+            a, b = getattr(fast, name), getattr(reference, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (day, name)
