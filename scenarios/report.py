@@ -40,7 +40,12 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 def reads_metrics(records: RunRecords) -> dict:
     """Figures of the measured period's reads (the warm-up's are counted apart)."""
     measured = records.measured()
-    reads = records.reads.take(measured) if len(measured) != len(records.reads) else records.reads
+    if len(measured) == len(records.reads):
+        reads = records.reads
+    elif len(measured) and measured[-1] - measured[0] + 1 == len(measured):
+        reads = records.reads.take(slice(int(measured[0]), int(measured[-1]) + 1))  # views, no copy
+    else:
+        reads = records.reads.take(measured)
     per_camera = np.bincount(reads.camera, minlength=len(records.cameras)) / records.days
     misread = reads.plate != records.vehicles.plate[reads.vehicle]
     by_owner = np.bincount(reads.owner, minlength=len(records.owners))

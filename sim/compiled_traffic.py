@@ -53,3 +53,131 @@ def expand_kernel(seg_ptr, segment, depart_s, tour_key, vehicle, offset_s, camer
             out_speed[k] = np.float32(min(max(speed, 1.0), 60.0))
             k += 1
     return out_time, out_camera, out_vehicle, out_speed
+
+
+@numba.njit(cache=True, inline="always")
+def _search_right(cum, x):
+    """``np.searchsorted(cum, x, side="right")``."""
+    lo, hi = 0, cum.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cum[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True, nogil=True)
+def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday, skip, chained_share, cum_w, w,
+                       heavy, through_kind, tour_camera, camera_only):
+    """One group's tours of a day, commutes first then errands (vehicle order), as
+    ``sim.traffic.day_tours`` lays them out; with ``camera_only``, only the tours that
+    pass a camera (``tour_camera``), in the same order."""
+    n = kind.size
+    k = cum_w.size
+    total = 0
+    for i in range(n):
+        total += 1 + counts[i]
+    out_vehicle = np.empty(total, np.int64)
+    out_type = np.empty(total, np.int64)
+    out_ordinal = np.empty(total, np.int64)
+    m = 0
+    share = max(chained_share, 1e-12)
+    for i in range(n):
+        through = kind[i] == through_kind
+        u = u_commute[i]
+        if not (commuter[i] and kind[i] != heavy and (through or (weekday and u >= skip))):
+            continue
+        rest = (u - (0.0 if through else skip)) / (1.0 if through else 1 - skip)
+        chained = rest < chained_share and not through
+        place = min(_search_right(cum_w, rest / share), k - 1)
+        t = 1 + place if chained else 0
+        if camera_only and not tour_camera[lo + i, t]:
+            continue
+        out_vehicle[m] = lo + i
+        out_type[m] = t
+        out_ordinal[m] = 0
+        m += 1
+    e = 0
+    other = max(1 - chained_share, 1e-12)
+    for i in range(n):
+        for ordinal in range(1, counts[i] + 1):
+            u = u_errand[e]
+            e += 1
+            chained = u < chained_share and k > 1
+            x = u / share if chained else (u - chained_share) / other
+            first = min(_search_right(cum_w, x), k - 1)
+            if chained:
+                within = (x - (cum_w[first] - w[first])) / w[first]
+                second = min(np.int64(within * (k - 1)), max(k - 2, 0))
+                t = 1 + 2 * k + first * (k - 1) + second
+            else:
+                t = 1 + k + first
+            if camera_only and not tour_camera[lo + i, t]:
+                continue
+            out_vehicle[m] = lo + i
+            out_type[m] = t
+            out_ordinal[m] = ordinal
+            m += 1
+    return out_vehicle[:m], out_type[:m], out_ordinal[:m]
+
+
+@numba.njit(cache=True, nogil=True)
+def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later, work_s, stops, legs,
+                     anchor_zone, leg_segment, zone_block, zone_local, zone_block_size, pair_time_s, congestion,
+                     start_local_hour, day0):
+    """The legs of the given tours, first legs of every tour, then second legs, then
+    third (as ``sim.traffic.tour_legs`` lays them out): vehicle, zone pair, departure,
+    tour key + leg number, checkpoint segment. ``start_h``: departure hour of each tour;
+    ``dwell_first``/``dwell_later``: errand dwell after the first / a later stop (s);
+    ``work_s``: time at work (s)."""
+    n = vehicle.size
+    out_n = 0
+    for i in range(n):
+        for j in range(3):
+            if stops[tour_type[i], j + 1] >= 0:
+                out_n += 1
+    out_vehicle = np.empty(out_n, np.int32)
+    out_pair = np.empty(out_n, np.int64)
+    out_depart = np.empty(out_n, np.float64)
+    out_key = np.empty(out_n, np.uint64)
+    out_segment = np.empty(out_n, np.int64)
+    # the j-th legs of all tours come after the (j - 1)-th: find where each block starts
+    block = np.zeros(4, np.int64)
+    for i in range(n):
+        for j in range(3):
+            if stops[tour_type[i], j + 1] >= 0:
+                block[j + 1] += 1
+    for j in range(3):
+        block[j + 1] += block[j]
+    depart = np.empty(n, np.float64)
+    for i in range(n):
+        depart[i] = day0 + start_h[i] * 3600
+    for j in range(3):
+        at = block[j]
+        for i in range(n):
+            t = tour_type[i]
+            if stops[t, j + 1] < 0:
+                continue
+            v = vehicle[i]
+            origin = anchor_zone[v, stops[t, j]]
+            b = stops[t, j + 1]
+            dest = anchor_zone[v, b]
+            pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
+            start = depart[i]
+            out_vehicle[at] = v
+            out_pair[at] = pair
+            out_depart[at] = start
+            out_key[at] = keys[i] + np.uint64(j)
+            out_segment[at] = leg_segment[v, legs[t, j]]
+            at += 1
+            if j == 2:
+                continue
+            if b == 1:
+                dwell = work_s[i]
+            else:
+                dwell = dwell_first[i] if j == 0 else dwell_later[i]
+            slowdown = congestion[local_hour(start, start_local_hour)]
+            depart[i] = start + np.float64(pair_time_s[pair]) * slowdown + dwell
+    return out_vehicle, out_pair, out_depart, out_key, out_segment

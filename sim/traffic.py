@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtri
 
-from sim.compiled_traffic import expand_kernel
+from sim.compiled_traffic import expand_kernel, group_tours_kernel, tour_legs_kernel
 from sim.paths import CheckpointPaths, ZonePaths, stable_argsort
 from sim.population import (
     HEAVY,
@@ -145,12 +145,19 @@ def _clipped_normal(u: np.ndarray, mean: float, sd: float, lo: float, hi: float)
     return np.clip(mean + sd * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), lo, hi)
 
 
-def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.ndarray, ...]:
+def day_tours(traffic: Traffic, day: int, streams: RandomStreams,
+              camera_only: bool = False) -> tuple[np.ndarray, ...]:
     """(vehicle, tour type, ordinal) of every tour of one day by the regular and through
-    vehicles (heavy vehicles: ``heavy_legs``), before any camera filter."""
+    vehicles (heavy vehicles: ``heavy_legs``); with ``camera_only``, only the tours that
+    pass a camera (``Traffic.tour_camera``), drawn the same way.
+
+    Per group: one uniform per vehicle decides whether it commutes, and (rescaled) whether
+    it stops at a place on the way home, and which; a Poisson count of errands, each with
+    one uniform that picks single or chained, the first place and the second.
+    """
     spec, v, table = traffic.spec, traffic.vehicles, traffic.tours
     weekday = (traffic.start_weekday + day) % 7 < 5
-    k, w = table.k, place_weights(table.k)
+    w = place_weights(table.k)
     cum_w = np.cumsum(w)
     out = []
     for g, name in enumerate(traffic.group_names):
@@ -160,34 +167,15 @@ def day_tours(traffic: Traffic, day: int, streams: RandomStreams) -> tuple[np.nd
         rng = streams.generator(f"traffic/day/{day}/{name}")
         n = hi - lo
         kind = v.kind[lo:hi]
-        through = kind == THROUGH
-        # commute: one uniform decides whether the vehicle goes, and (rescaled) whether it
-        # stops at a place on the way home, and which
         u = rng.random(n)
-        skip = 0.0 if not weekday else spec.commute_skip_share
-        goes = v.commuter[lo:hi] & (kind != HEAVY) & (through | (weekday & (u >= skip)))
-        idx = np.flatnonzero(goes)
-        rest = (u[idx] - np.where(through[idx], 0.0, skip)) / np.where(through[idx], 1.0, 1 - skip)
-        chained = (rest < spec.chained_stop_share) & ~through[idx]
-        place = np.minimum(np.searchsorted(cum_w, rest / max(spec.chained_stop_share, 1e-12), side="right"), k - 1)
-        out.append((lo + idx, table.commute(place, chained), np.zeros(len(idx), np.int64)))
-        external = name == "external"
-        rate = spec.through_trips_per_day if external else spec.other_trips_per_day
+        rate = spec.through_trips_per_day if name == "external" else spec.other_trips_per_day
         rate *= 1.0 if weekday else WEEKEND_OTHER_FACTOR
         counts = rng.poisson(rate, n)
-        counts[(kind == HEAVY) | through] = 0
-        idx = np.repeat(np.arange(n), counts)
-        m = len(idx)
-        # errand: one uniform picks single or chained, the first place, and the second
-        u = rng.random(m)
-        chained = (u < spec.chained_stop_share) & (k > 1)
-        x = np.where(chained, u / max(spec.chained_stop_share, 1e-12), (u - spec.chained_stop_share)
-                     / max(1 - spec.chained_stop_share, 1e-12))
-        first = np.minimum(np.searchsorted(cum_w, x, side="right"), k - 1)
-        within = (x - (cum_w[first] - w[first])) / w[first]
-        second = np.minimum((within * (k - 1)).astype(np.int64), max(k - 2, 0))
-        ordinal = 1 + np.arange(m) - np.repeat(np.cumsum(counts) - counts, counts)
-        out.append((lo + idx, table.errand(first, second, chained), ordinal))
+        counts[(kind == HEAVY) | (kind == THROUGH)] = 0
+        u_errand = rng.random(int(counts.sum()))
+        out.append(group_tours_kernel(lo, kind, v.commuter[lo:hi], u, counts, u_errand, weekday,
+                                      spec.commute_skip_share if weekday else 0.0, spec.chained_stop_share, cum_w, w,
+                                      HEAVY, THROUGH, traffic.tour_camera, camera_only))
     if not out:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return tuple(np.concatenate([o[i] for o in out]) for i in range(3))
@@ -199,7 +187,8 @@ def _slowdown(depart_s: np.ndarray, traffic: Traffic) -> np.ndarray:
 
 def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.ndarray, tour_type: np.ndarray,
               ordinal: np.ndarray) -> Legs:
-    """The legs of the given tours with their departure times (keyed by each tour)."""
+    """The legs of the given tours with their departure times (keyed by each tour): all
+    first legs, then second legs, then third legs."""
     v, table, paths = traffic.vehicles, traffic.tours, traffic.paths
     day0 = day * DAY_S - traffic.start_local_hour * 3600.0  # local midnight of this day
     keys, u = _tour_uniforms(vehicle, day, ordinal, streams, 5)
@@ -209,32 +198,17 @@ def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.nd
     for shift, mask, lo, hi in (("day", kind != NIGHT_WORKER, 4.5, 11.0), ("night", kind == NIGHT_WORKER, 14.0, 27.0)):
         c = np.flatnonzero((ordinal == 0) & (kind != THROUGH) & mask)
         start_h[c] = _clipped_normal(u[c, 0], *COMMUTE_DEPART_H[shift], lo, hi)
-    parts = []
-    depart = day0 + start_h * 3600
-    stops = table.stops[tour_type]
-    legs = table.legs[tour_type]
-    home_of = vehicle.astype(np.int64) * v.anchor_zone.shape[1]
-    anchors = v.anchor_zone.ravel()
-    segments = traffic.leg_segment.ravel()
-    seg_row = vehicle.astype(np.int64) * traffic.leg_segment.shape[1]
-    idx = np.arange(len(vehicle))
-    for j in range(3):
-        if j:
-            idx = idx[stops[idx, j + 1] >= 0]  # tours with a leg j
-        a, b = stops[idx, j], stops[idx, j + 1]
-        pair = paths.pair(anchors[home_of[idx] + a], anchors[home_of[idx] + b])
-        start = depart[idx]
-        parts.append(Legs(vehicle[idx].astype(np.int32), pair, start, keys[idx] + np.uint64(j),
-                          segments[seg_row[idx] + legs[idx, j]].astype(np.int64)))
-        if j == 2:
-            break
-        # time spent at the stop: a shift at work (through traffic: the far end), else an errand
-        at_work = b == 1
-        dwell = -DWELL_MEAN_S * np.log1p(-u[idx, 3 + min(j, 1)])
-        w = np.flatnonzero(at_work)
-        dwell[w] = _clipped_normal(u[idx[w], 2], *WORK_HOURS, 4.0, 12.0) * 3600
-        depart[idx] = start + paths.pair_time_s[pair] * _slowdown(start, traffic) + dwell
-    return Legs.concat(parts)
+    # time spent at a stop: a shift at work (through traffic: the far end), else an errand
+    dwell_first = -DWELL_MEAN_S * np.log1p(-u[:, 3])
+    dwell_later = -DWELL_MEAN_S * np.log1p(-u[:, 4])
+    at_work = np.flatnonzero(table.stops[tour_type, 1] == 1)
+    work_s = np.zeros(len(vehicle))
+    work_s[at_work] = _clipped_normal(u[at_work, 2], *WORK_HOURS, 4.0, 12.0) * 3600
+    return Legs(*tour_legs_kernel(
+        np.ascontiguousarray(vehicle, np.int64), np.ascontiguousarray(tour_type, np.int64), keys, start_h,
+        dwell_first, dwell_later, work_s, table.stops, table.legs, v.anchor_zone, traffic.leg_segment,
+        paths.zone_block, paths.zone_local, paths.zone_block_size, paths.pair_time_s, CONGESTION,
+        float(traffic.start_local_hour), float(day0)))
 
 
 def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
@@ -278,9 +252,7 @@ def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
 
 def day_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
     """Every leg of the day that may pass a camera (tours that pass none are never expanded)."""
-    vehicle, tour_type, ordinal = day_tours(traffic, day, streams)
-    keep = traffic.tour_camera[vehicle, tour_type]
-    legs = tour_legs(traffic, day, streams, vehicle[keep], tour_type[keep], ordinal[keep])
+    legs = tour_legs(traffic, day, streams, *day_tours(traffic, day, streams, camera_only=True))
     return Legs.concat([legs, heavy_legs(traffic, day, streams)])
 
 

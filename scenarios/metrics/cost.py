@@ -12,8 +12,12 @@ from scenarios.metrics.leakage import measured_searches
 from sim.records import RunRecords
 
 
-def _distinct(parts: list[np.ndarray]) -> int:
-    return int(len(np.unique(np.concatenate(parts)))) if parts else 0
+def _distinct(parts: list[np.ndarray], n_rows: int) -> int:
+    """Distinct read rows among ``parts`` (row ids below ``n_rows``): marks, not a sort."""
+    seen = np.zeros(n_rows, bool)
+    for rows in parts:
+        seen[rows] = True
+    return int(np.count_nonzero(seen))
 
 
 def _bystander_rows(records: RunRecords, s: SearchRecord) -> np.ndarray:
@@ -42,18 +46,18 @@ def cost(records: RunRecords, agencies: AgencyRecords) -> dict:
             wrong = (reads.plate[s.rows] == wanted) & (reads.vehicle[s.rows] != s.plan.target_vehicle)
             false_hits.append(s.rows[wrong])
     legit_block = {"searches": len(legit), "denied": denied, "partly_denied": partly, "without_hit": no_hit,
-                   "bystander_reads": _distinct(legit_bystanders),
+                   "bystander_reads": _distinct(legit_bystanders, len(reads)),
                    # reasons with a word that trips keyword filters ("black ice"): what a filter costs
                    "innocent_trap_searches": sum(s.plan.innocent_trap for s in legit),
                    "innocent_trap_denied": sum(s.plan.innocent_trap and s.denied_somewhere for s in legit)}
     return {
         "legit": legit_block,
-        "outside_bystanders": _distinct(outside_bystanders),
-        "gunshot_bystanders": _distinct([s.rows for s in gunshot]),
-        "misread_false_hits": _distinct(false_hits),
+        "outside_bystanders": _distinct(outside_bystanders, len(reads)),
+        "gunshot_bystanders": _distinct([s.rows for s in gunshot], len(reads)),
+        "misread_false_hits": _distinct(false_hits, len(reads)),
         # the earlier flat keys, same meanings (reads now distinct)
         "legit_searches": len(legit), "legit_denied": denied, "legit_partly_denied": partly,
         "legit_without_hit": no_hit,
-        "bystander_reads_delivered": _distinct(legit_bystanders + outside_bystanders),
-        "gunshot_area_searches": len(gunshot), "gunshot_bystander_reads": _distinct([s.rows for s in gunshot]),
+        "bystander_reads_delivered": _distinct(legit_bystanders + outside_bystanders, len(reads)),
+        "gunshot_area_searches": len(gunshot), "gunshot_bystander_reads": _distinct([s.rows for s in gunshot], len(reads)),
     }
