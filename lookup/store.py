@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from lookup.requests import ReadQuery
@@ -63,18 +64,30 @@ def match_template(symbols: np.ndarray, template: np.ndarray) -> np.ndarray:
     """Rows of ``symbols`` (n, PLATE_LEN uint8) that fit ``template`` (``parse_pattern``):
     fixed symbols equal, each wildcard (255) any symbol but padding.
 
-    The fixed positions are compared at once as one 64-bit word per plate; the wildcard
-    positions are then checked on the few plates left.
+    Each plate is read as one 64-bit word: the fixed positions are compared at once under
+    a mask, and the wildcard bytes tested for padding, in one compiled pass.
     """
     fixed = template != 255
     mask = np.where(fixed, 0xFF, 0).astype(np.uint8).view(np.uint64)[0]
     value = np.where(fixed, template, 0).astype(np.uint8).view(np.uint64)[0]
+    wild = np.where(fixed, 0, 0xFF).astype(np.uint8).view(np.uint64)[0]
     words = np.ascontiguousarray(symbols, dtype=np.uint8).view(np.uint64).ravel()
-    ok = (words & mask) == value
-    wild = np.flatnonzero(~fixed)
-    if len(wild):
-        hit = np.flatnonzero(ok)
-        ok[hit[(symbols[hit][:, wild] == 0).any(axis=1)]] = False
+    return _match_words(words, mask, value, wild)
+
+
+@numba.njit(cache=True, nogil=True)
+def _match_words(words, mask, value, wild):
+    ok = np.empty(words.size, np.bool_)
+    for i in range(words.size):
+        w = words[i]
+        hit = (w & mask) == value
+        if hit and wild:
+            for b in range(8):
+                byte = np.uint64(0xFF) << np.uint64(8 * b)
+                if (wild & byte) and not (w & byte):
+                    hit = False
+                    break
+        ok[i] = hit
     return ok
 
 

@@ -37,7 +37,7 @@ from scenarios.files import (
 from scenarios.output_files import output_folder_problem, staged_outputs
 from scenarios.plots import compare_png
 from scenarios.replications import paired_differences, summarise
-from scenarios.report import REPORT_LAST, compare_markdown, write_outputs
+from scenarios.report import REPORT_LAST, BackgroundReads, compare_markdown, write_outputs
 from sim.traffic import DAY_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -97,42 +97,49 @@ def run(
             fail("--service: the scenario has no policy; name one with --policy")
         if chosen is not None:
             load_policy(chosen, spec)  # a bad policy file fails here, before the world is built
-        t0 = time.perf_counter()
-        with console.status(f"building {spec.name}: road network, paths, population, cameras"):
-            world = build_world(spec)
-            if camera_mode == "image":
-                world = dataclasses.replace(world, misread=ImagePathMisreadModel(gallery_size=24))
-        t_build = time.perf_counter() - t0
-        with Progress(TextColumn("[bold]simulating"), BarColumn(), TextColumn("day {task.fields[day]:.1f}"),
-                      TextColumn("{task.fields[reads]:,} reads"), TimeElapsedColumn(), console=console,
-                      transient=True, disable=not sys.stderr.isatty()) as progress:
-            warmup_s = np.ceil(spec.warmup_days) * DAY_S
-            task = progress.add_task("run", total=spec.days * DAY_S + warmup_s, day=0.0, reads=0)
+        # report.json appears last, or not at all; reads.parquet is written while the agencies search
+        with staged_outputs(out, last=REPORT_LAST) as staged:
+            reads_file = BackgroundReads(staged.path("reads.parquet")) if reads_format == "parquet" else None
+            try:
+                t0 = time.perf_counter()
+                with console.status(f"building {spec.name}: road network, paths, population, cameras"):
+                    world = build_world(spec)
+                    if camera_mode == "image":
+                        world = dataclasses.replace(world, misread=ImagePathMisreadModel(gallery_size=24))
+                t_build = time.perf_counter() - t0
+                with Progress(TextColumn("[bold]simulating"), BarColumn(), TextColumn("day {task.fields[day]:.1f}"),
+                              TextColumn("{task.fields[reads]:,} reads"), TimeElapsedColumn(), console=console,
+                              transient=True, disable=not sys.stderr.isatty()) as progress:
+                    warmup_s = np.ceil(spec.warmup_days) * DAY_S
+                    task = progress.add_task("run", total=spec.days * DAY_S + warmup_s, day=0.0, reads=0)
 
-            def on_batch(now_s: int, reads: int) -> None:
-                progress.update(task, completed=now_s + warmup_s, day=now_s / DAY_S, reads=reads)
+                    def on_batch(now_s: int, reads: int) -> None:
+                        progress.update(task, completed=now_s + warmup_s, day=now_s / DAY_S, reads=reads)
 
-            timings = {"build": t_build}
-            outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service,
-                                 policy_file=policy_file)
-            reports = [outcome.report]
-            for k in range(1, replications):
-                progress.update(task, completed=0)
-                other = build_world(dataclasses.replace(spec, seed=spec.seed + k))
-                reports.append(run_policy(other, chosen, on_batch=on_batch, service_url=service,
-                                          policy_file=policy_file).report)
-        t_run = time.perf_counter() - t0 - t_build
-        timings["simulate"] = t_run
-        records, report = outcome.records, outcome.report
-        report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        with staged_outputs(out, last=REPORT_LAST) as staged:  # report.json appears last, or not at all
-            if camera_mode == "image":
-                write_gallery(world.misread.gallery, staged.path("gallery"))  # writes gallery/index.md
-                report["gallery"] = "gallery/index.md"
-            if replications > 1:
-                staged.path("replications.json").write_text(json.dumps(reports, indent=2) + "\n")
-                report = summarise(reports)
-            written = write_outputs(staged, world, records, report, reads_format, outcome.agencies)
+                    timings = {"build": t_build}
+                    outcome = run_policy(world, chosen, on_batch=on_batch, timings=timings, service_url=service,
+                                         policy_file=policy_file,
+                                         after_traffic=reads_file.start if reads_file and replications == 1 else None)
+                    reports = [outcome.report]
+                    for k in range(1, replications):
+                        progress.update(task, completed=0)
+                        other = build_world(dataclasses.replace(spec, seed=spec.seed + k))
+                        reports.append(run_policy(other, chosen, on_batch=on_batch, service_url=service,
+                                                  policy_file=policy_file).report)
+                t_run = time.perf_counter() - t0 - t_build
+                timings["simulate"] = t_run
+                records, report = outcome.records, outcome.report
+                report["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+                if camera_mode == "image":
+                    write_gallery(world.misread.gallery, staged.path("gallery"))  # writes gallery/index.md
+                    report["gallery"] = "gallery/index.md"
+                if replications > 1:
+                    staged.path("replications.json").write_text(json.dumps(reports, indent=2) + "\n")
+                    report = summarise(reports)
+                written = write_outputs(staged, world, records, report, reads_format, outcome.agencies, reads_file)
+            finally:
+                if reads_file is not None:
+                    reads_file.finish()
     except ScenarioError as exc:
         fail(str(exc))
     except OSError as exc:

@@ -161,10 +161,13 @@ def _player(world: World, planned: Planned, service, store) -> AgencyPlayer:
 def run_policy(world: World, policy: str | None, planned: Planned | None = None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
                service_url: str | None = None, traffic: Traffic | None = None,
-               policy_file: str | None = None) -> Outcome:
+               policy_file: str | None = None,
+               after_traffic: Callable[[RunRecords], None] | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it.
 
     ``policy_file``: a Cedar or Rego file that decides instead of the pack's layers.
+    ``after_traffic``: called with the reads' records as soon as the traffic is done
+    (the CLI starts writing reads.parquet then, while the agencies search).
 
     With ``service_url``, the reads and searches go over HTTP to a running service (ours
     from ``alprsim serve``, or a tester's) provisioned with the scenario; the metrics
@@ -172,6 +175,8 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
     """
     if policy is None:
         traffic = traffic or simulate(world, on_batch)
+        if after_traffic:
+            after_traffic(traffic.records)
         return Outcome(world, traffic.records, None, ground_truth(world), build_report(world, traffic.records, timings))
     pack = load_policy(policy, world.spec)  # fail early, before any simulation
     if policy_file:
@@ -188,6 +193,8 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
         return _run_at_service(world, policy, planned, service_url, on_batch, timings)
     traffic = traffic or simulate(world, on_batch)
     clock.lap("traffic")
+    if after_traffic:
+        after_traffic(traffic.records)
     agencies = play(world, traffic, planned, policy, pack)
     clock.lap("agencies")
     outcome = _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)

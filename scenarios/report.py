@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -279,12 +279,40 @@ def write_reads_parquet(reads: Reads, records: RunRecords, path: Path, chunk_row
                 writer.close()
 
 
+class BackgroundReads:
+    """reads.parquet written on a second thread while the run goes on (the agencies
+    search on one core, pyarrow encodes on the other); ``finish`` waits for it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alprsim-reads")
+        self._future: Future | None = None
+
+    def start(self, records: RunRecords) -> None:
+        if self._future is None:
+            self._future = self._pool.submit(write_reads_parquet, records.reads, records, self.path)
+
+    @property
+    def started(self) -> bool:
+        return self._future is not None
+
+    def finish(self) -> None:
+        """Wait for the file (raising the writer's error, if any)."""
+        try:
+            if self._future is not None:
+                self._future.result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecords, report: dict,
-                  reads_format: str = "parquet", agencies: AgencyRecords | None = None) -> list[Path]:
+                  reads_format: str = "parquet", agencies: AgencyRecords | None = None,
+                  reads_file: BackgroundReads | None = None) -> list[Path]:
     """report.json, report.md, cameras.csv, the audit exports, the trace and the reads, in ``out_dir``.
 
     Written under temporary names and renamed into place at the end, report.json last
     (``scenarios.output_files``): a run that fails while writing leaves no report.
+    ``reads_file``: reads.parquet already being written (staged in ``out_dir``), waited for.
     """
     if not isinstance(out_dir, StagedOutputs):
         with staged_outputs(out_dir, last=REPORT_LAST) as staged:
@@ -307,7 +335,9 @@ def write_outputs(out_dir: Path | StagedOutputs, world: World, records: RunRecor
         # the trace (scenarios.trace_files), staged with the other outputs
         pq.write_table(searches_table(agencies), out.path("searches.parquet"), compression="zstd")
         pq.write_table(deliveries_table(agencies), out.path("deliveries.parquet"), compression="zstd")
-    if reads_format == "parquet":
+    if reads_format == "parquet" and reads_file is not None and reads_file.started:
+        reads_file.finish()
+    elif reads_format == "parquet":
         write_reads_parquet(records.reads, records, out.path("reads.parquet"))
     elif reads_format == "csv":
         reads = records.reads
