@@ -181,3 +181,35 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
             slowdown = congestion[local_hour(start, start_local_hour)]
             depart[i] = start + np.float64(pair_time_s[pair]) * slowdown + dwell
     return out_vehicle, out_pair, out_depart, out_key, out_segment
+
+
+@numba.njit(cache=True, nogil=True)
+def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
+                        bucket_seg, seg_ptr, u_bits, bucket_bits):
+    """For every vehicle and each leg its tours can have: the checkpoint segment of its
+    habitual route (``sim.traffic.leg_segments``), and which tour types pass a camera."""
+    n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
+    leg_segment = np.empty((n, n_legs), np.int32)
+    tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
+    passes = np.empty(n_legs, np.bool_)
+    last = seg_key.size - 1
+    top = (np.int64(1) << u_bits) - 1
+    for v in range(n):
+        for leg in range(n_legs):
+            origin = anchor_zone[v, leg_anchors[leg, 0]]
+            dest = anchor_zone[v, leg_anchors[leg, 1]]
+            pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
+            key = _mix(_mix(_SEED ^ np.uint64(v)) ^ np.uint64(pair))
+            u = np.float64(key >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+            grid = min(np.int64(u * 2.0**u_bits), top)
+            query = (pair << 33) | grid
+            seg = np.int64(bucket_seg[(pair << bucket_bits) | (grid >> (u_bits - bucket_bits))])
+            while seg < last and seg_key[seg + 1] <= query:
+                seg += 1
+            leg_segment[v, leg] = seg
+            passes[leg] = seg_ptr[seg + 1] > seg_ptr[seg]
+        for t in range(tour_legs.shape[0]):
+            for j in range(tour_legs.shape[1]):
+                if tour_legs[t, j] >= 0 and passes[tour_legs[t, j]]:
+                    tour_camera[v, t] = True
+    return leg_segment, tour_camera

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -127,6 +128,7 @@ BUNDLE_WIDTH = np.array([8, 4, 4, 1, 5], np.int64)
 
 _U_BITS = 32  # route keys and bundle streets are compared on a 2**-32 grid
 _BUCKET_BITS = 5  # each pair's unit interval in 32 buckets, for a direct first guess
+ROUTE_GRID_BITS, BUCKET_BITS = _U_BITS, _BUCKET_BITS  # for compiled look-ups (sim.compiled_traffic)
 
 
 @dataclass(frozen=True)
@@ -154,20 +156,23 @@ class CheckpointPaths:
         """The segment of each (pair, route fraction): its bucket's first segment, then
         forward past the few cuts inside the bucket (no binary search)."""
         grid = np.minimum((route_u * 2.0**_U_BITS).astype(np.int64), 2**_U_BITS - 1)
-        pair = pair.astype(np.int64)
-        query = (pair << 33) | grid
-        seg = self.bucket_seg[(pair << _BUCKET_BITS) | (grid >> (_U_BITS - _BUCKET_BITS))].astype(np.int64)
-        active = np.arange(len(seg))
-        last = len(self.seg_key) - 1
-        while len(active):
-            nxt = np.minimum(seg[active] + 1, last)
-            move = (self.seg_key[nxt] <= query[active]) & (nxt > seg[active])
-            active = active[move]
-            seg[active] += 1
-        return seg
+        return _walk_segments(np.ascontiguousarray(pair, np.int64), grid, self.seg_key, self.bucket_seg)
 
     def counts(self, seg: np.ndarray) -> np.ndarray:
         return self.seg_ptr[seg + 1] - self.seg_ptr[seg]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk_segments(pair, grid, seg_key, bucket_seg):
+    out = np.empty(pair.size, np.int64)
+    last = seg_key.size - 1
+    for i in range(pair.size):
+        query = (pair[i] << 33) | grid[i]
+        seg = np.int64(bucket_seg[(pair[i] << _BUCKET_BITS) | (grid[i] >> (_U_BITS - _BUCKET_BITS))])
+        while seg < last and seg_key[seg + 1] <= query:
+            seg += 1
+        out[i] = seg
+    return out
 
 
 def _expand_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray,

@@ -18,8 +18,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtri
 
-from sim.compiled_traffic import expand_kernel, group_tours_kernel, tour_legs_kernel
-from sim.paths import CheckpointPaths, ZonePaths, stable_argsort
+from sim.compiled_traffic import (
+    expand_kernel,
+    group_tours_kernel,
+    tour_legs_kernel,
+    vehicle_legs_kernel,
+)
+from sim.paths import BUCKET_BITS, ROUTE_GRID_BITS, CheckpointPaths, ZonePaths, stable_argsort
 from sim.population import (
     HEAVY,
     NIGHT_WORKER,
@@ -119,18 +124,9 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
                  camera_key: np.ndarray, group_names: tuple[str, ...]) -> Traffic:
     """The traffic of a population: which of each vehicle's tours pass a camera, found once."""
     table = tour_table(spec.places_per_vehicle)
-    n = len(vehicles)
-    leg_segment = np.zeros((n, len(table.leg_anchors)), np.int32)
-    vehicle = np.arange(n, dtype=np.int64)
-    for leg, (a, b) in enumerate(table.leg_anchors):
-        pair = paths.pair(vehicles.anchor_zone[:, a], vehicles.anchor_zone[:, b])
-        leg_segment[:, leg] = leg_segments(cp, vehicle, pair)
-    leg_passes = cp.counts(leg_segment) > 0
-    legs = table.legs
-    tour_camera = np.zeros((n, table.n_types), bool)
-    for j in range(legs.shape[1]):
-        valid = legs[:, j] >= 0
-        tour_camera[:, valid] |= leg_passes[:, legs[valid, j]]
+    leg_segment, tour_camera = vehicle_legs_kernel(
+        vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64), paths.zone_block,
+        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, BUCKET_BITS)
     group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
     return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
                    np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment)
