@@ -28,7 +28,7 @@ from sim.plates import (
     normalise,
     prefix_range,
 )
-from sim.radix import stable_argsort
+from sim.radix import stable_sort
 from sim.records import READ_COLUMNS, Reads
 
 DAY_S = 86_400
@@ -55,9 +55,8 @@ def _merge_runs(runs: list[_Run]) -> _Run:
     """One sorted run from several, oldest first. Older runs' rows all precede newer ones':
     a stable sort on plates keeps rows ascending within a plate, and timsort merges
     sorted runs in linear time."""
-    plates = np.concatenate([r.plates for r in runs])
-    order = stable_argsort(plates)
-    return _Run(plates[order], np.concatenate([r.rows for r in runs])[order])
+    plates, order = stable_sort(np.concatenate([r.plates for r in runs]))
+    return _Run(plates, np.concatenate([r.rows for r in runs])[order])
 
 
 def match_template(symbols: np.ndarray, template: np.ndarray) -> np.ndarray:
@@ -91,6 +90,23 @@ def _match_words(words, mask, value, wild):
     return ok
 
 
+MAX_SPELLINGS = 36**3  # patterns with up to three wildcards are looked up spelling by spelling
+
+
+def template_codes(template: np.ndarray) -> np.ndarray | None:
+    """Every plate code that fits ``template`` (``parse_pattern``), ascending, or None when
+    there are more than ``MAX_SPELLINGS``: each wildcard is any of the 36 characters."""
+    wild = np.flatnonzero(template == 255)
+    if len(ALPHABET) ** len(wild) > MAX_SPELLINGS:
+        return None
+    powers = (len(ALPHABET) + 1) ** np.arange(PLATE_LEN - 1, -1, -1, dtype=np.int64)
+    codes = np.array([int(np.where(template == 255, 0, template).astype(np.int64) @ powers)], np.int64)
+    symbols = np.arange(1, len(ALPHABET) + 1, dtype=np.int64)
+    for position in wild:
+        codes = np.add.outer(codes, symbols * powers[position]).ravel()
+    return np.sort(codes)
+
+
 class PatternError(ValueError):
     """A partial-plate pattern that cannot be searched."""
 
@@ -120,6 +136,26 @@ def parse_pattern(pattern: str) -> tuple[str, np.ndarray | None, re.Pattern | No
             template[k] = ALPHABET.index(c) + 1
     template[len(text):] = 0  # exact length: the rest is padding
     return prefix, template, None
+
+
+@numba.njit(cache=True, nogil=True)
+def _matching(time_s, owner, camera, make, colour, body, start, end, oldest, by_camera, camera_ok, wanted, has):
+    """The search conditions on each row in one pass: time window, the owner's retention
+    cut-off (``oldest``), cameras, fingerprint attributes (``wanted`` where ``has``)."""
+    keep = np.zeros(time_s.size, np.bool_)
+    for i in range(time_s.size):
+        t = time_s[i]
+        if not (t >= start and t < end and t >= oldest[owner[i]]):
+            continue
+        if by_camera:
+            c = camera[i]
+            if c < 0 or c >= camera_ok.size or not camera_ok[c]:
+                continue
+        if (has[0] and make[i] != wanted[0]) or (has[1] and colour[i] != wanted[1]) \
+                or (has[2] and body[i] != wanted[2]):
+            continue
+        keep[i] = True
+    return keep
 
 
 class ReadStore:
@@ -187,9 +223,9 @@ class ReadStore:
         if self._indexed_segments == len(self._bases):
             return
         lo = self._bases[self._indexed_segments]
-        plates = self._columns["plate"][lo:self.rows]
-        order = stable_argsort(plates)
-        self._runs.append(_Run(plates[order], lo + order))
+        plates, order = stable_sort(self._columns["plate"][lo:self.rows])
+        order += lo
+        self._runs.append(_Run(plates, order))
         self._indexed_segments = len(self._bases)
         # size tiers: when the newest RUN_FANOUT runs are of a size (the oldest of them at
         # most twice the newest), merge them into one; each row is merged about
@@ -244,41 +280,48 @@ class ReadStore:
         else:
             prefix, template, regex = parse_pattern(query.plate_pattern)
             lo_code, hi_code = prefix_range(prefix)
+            spelled = template_codes(template) if template is not None else None
             for run in self._runs:
-                distinct, symbols = run.distinct()
-                a, b = np.searchsorted(distinct, [lo_code, hi_code])
-                if template is not None:
-                    codes = distinct[a:b][match_template(symbols[a:b], template)]
+                if spelled is not None:  # a few wildcards: look every spelling up
+                    codes = spelled
                 else:
-                    texts = decode_many(distinct[a:b])
-                    codes = distinct[a:b][[regex.fullmatch(t) is not None for t in texts]]
+                    distinct, symbols = run.distinct()
+                    a, b = np.searchsorted(distinct, [lo_code, hi_code])
+                    if template is not None:
+                        codes = distinct[a:b][match_template(symbols[a:b], template)]
+                    else:
+                        texts = decode_many(distinct[a:b])
+                        codes = distinct[a:b][[regex.fullmatch(t) is not None for t in texts]]
                 starts = np.searchsorted(run.plates, codes, side="left")
                 ends = np.searchsorted(run.plates, codes, side="right")
-                found.extend(run.rows[s:e] for s, e in zip(starts, ends, strict=True))
+                present = np.flatnonzero(ends > starts)
+                found.extend(run.rows[starts[i]:ends[i]] for i in present)
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def _keep(self, get, query: ReadQuery, owners: np.ndarray | None, start: float, end: float,
               retention_now: float) -> np.ndarray:
         """Which candidate rows match; ``get(name)`` gives a column for the candidates."""
-        t = get("time_s")
-        keep = (t >= start) & (t < end)
-        if owners is not None or retention_now > -np.inf:
-            # one threshold per owner: its retention cut-off, or +inf for owners not searched
-            oldest = np.full(len(self.retention_s), -np.inf) if retention_now == -np.inf else \
-                retention_now - self.retention_s
-            if owners is not None:
-                owners = np.asarray(owners, dtype=np.int64)
-                searched = np.zeros(len(oldest), bool)
-                searched[owners[(owners >= 0) & (owners < len(oldest))]] = True
-                oldest = np.where(searched, oldest, np.inf)
-            keep &= t >= oldest[get("owner")]
+        # one threshold per owner: its retention cut-off (-inf: no retention applies), or
+        # +inf for owners not searched
+        oldest = np.full(len(self.retention_s), -np.inf) if retention_now == -np.inf else \
+            retention_now - self.retention_s
+        if owners is not None:
+            owners = np.asarray(owners, dtype=np.int64)
+            searched = np.zeros(len(oldest), bool)
+            searched[owners[(owners >= 0) & (owners < len(oldest))]] = True
+            oldest = np.where(searched, oldest, np.inf)
         if query.cameras is not None:
-            keep &= np.isin(get("camera"), np.asarray(query.cameras, dtype=np.int64))
-        for attr in ("make", "colour", "body"):
-            value = getattr(query, attr)
-            if value is not None:
-                keep &= get(attr) == value
-        return keep
+            cameras = np.asarray(query.cameras, dtype=np.int64)
+            camera_ok = np.zeros(max(int(cameras.max(initial=-1)) + 1, 1), bool)
+            camera_ok[cameras[cameras >= 0]] = True
+        else:
+            camera_ok = np.ones(0, bool)
+        values = [getattr(query, a) for a in ("make", "colour", "body")]
+        wanted = np.array([0 if v is None else int(v) for v in values], np.int64)
+        has = np.array([v is not None for v in values], bool)
+        return _matching(get("time_s"), get("owner"), get("camera"), get("make"), get("colour"), get("body"),
+                         float(start), float(end), oldest.astype(np.float64), query.cameras is not None, camera_ok,
+                         wanted, has)
 
     def find(self, query: ReadQuery, owners: np.ndarray | None = None, now_s: float | None = None) -> np.ndarray:
         """Sorted row ids of retained reads matching ``query`` in the ``owners``' networks.
