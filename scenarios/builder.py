@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -244,23 +245,27 @@ def build_world(spec: ScenarioSpec) -> World:
         width, scales = np.maximum(np.round(base_width), 1).astype(np.int64), {}
         method = "population calibrated to the owners' reads (no counts in the scenario)"
     all_sizes = np.concatenate([sizes, [through_vehicles(t.vehicles_per_day) for t in pop.through]]).astype(np.int64)
-    try:
-        vehicles = make_population(net, paths, all_sizes, pop, streams, net.gate_zone)
-    except ValueError as exc:
-        raise ScenarioError(f"{spec.source}: {exc}") from None
-    sites, camera_import = _camera_sites(spec, net, weights, streams, _with_traffic(net, per_edge_traffic))
-    if not sites:
-        raise ScenarioError(f"{spec.source}: cameras: the scenario places no camera")
-    owners = spec.owner_slugs
-    try:
-        cams = camera_table(net, sites, owners)
-    except ValueError as exc:
-        raise ScenarioError(f"{spec.source}: cameras: {exc}") from None
-    cp_edge, cp_fraction, cp_camera = checkpoints(net, cams)
-    # which street of its segment's bundle a camera watches: a function of its id alone
-    cp_width = width[cp_edge]
-    street = (cams.key[cp_camera] % cp_width.astype(np.uint64)).astype(np.int64)
-    cp_paths = checkpoints_on(paths, net, cp_edge, cp_fraction, cp_camera, cp_width, street)
+    # the population and the cameras' checkpoints do not depend on each other: the
+    # population is drawn on a second thread (its own named streams) meanwhile
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alprsim-population") as pool:
+        population_job = pool.submit(make_population, net, paths, all_sizes, pop, streams, net.gate_zone)
+        sites, camera_import = _camera_sites(spec, net, weights, streams, _with_traffic(net, per_edge_traffic))
+        if not sites:
+            raise ScenarioError(f"{spec.source}: cameras: the scenario places no camera")
+        owners = spec.owner_slugs
+        try:
+            cams = camera_table(net, sites, owners)
+        except ValueError as exc:
+            raise ScenarioError(f"{spec.source}: cameras: {exc}") from None
+        cp_edge, cp_fraction, cp_camera = checkpoints(net, cams)
+        # which street of its segment's bundle a camera watches: a function of its id alone
+        cp_width = width[cp_edge]
+        street = (cams.key[cp_camera] % cp_width.astype(np.uint64)).astype(np.int64)
+        cp_paths = checkpoints_on(paths, net, cp_edge, cp_fraction, cp_camera, cp_width, street)
+        try:
+            vehicles = population_job.result()
+        except ValueError as exc:
+            raise ScenarioError(f"{spec.source}: {exc}") from None
 
     start = datetime.fromisoformat(spec.start)
     if start.tzinfo is None:

@@ -11,6 +11,7 @@ the store as it stands; in process, the agencies play afterwards on the finished
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from sim.records import Passes, Reads, RecordsHasher, RunRecords
 from sim.traffic import DAY_S, day_passes, merge_passes
 
 Process = Callable[[simpy.Environment, "RunContext"], Generator]
+PREFETCH_DAYS = 2  # days of passes drawn ahead, each on its own thread
 
 
 @dataclass
@@ -51,10 +53,12 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
     last_day = int(np.ceil(ctx.days)) - 1
     if last_day < first_day:
         return
-    # the next day's passes are drawn on a second core while this day's are captured: a
-    # day's passes depend on nothing but the day and the seed, so the records are the same
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alprsim-traffic")
-    upcoming = pool.submit(day_passes, ctx.world.traffic, first_day, ctx.streams)
+    # the next days' passes are drawn on other threads (compiled loops and numpy release
+    # the GIL) while this day's are captured: a day's passes depend on nothing but the day
+    # and the seed, so the records are the same
+    pool = ThreadPoolExecutor(max_workers=PREFETCH_DAYS, thread_name_prefix="alprsim-traffic")
+    upcoming = deque(pool.submit(day_passes, ctx.world.traffic, day, ctx.streams)
+                     for day in range(first_day, min(first_day + PREFETCH_DAYS, last_day + 1)))
     try:
         yield from _traffic_days(env, ctx, on_batch, first_day, last_day, pool, upcoming)
     finally:
@@ -62,14 +66,14 @@ def traffic_process(env: simpy.Environment, ctx: RunContext,
 
 
 def _traffic_days(env: simpy.Environment, ctx: RunContext, on_batch: Callable[[int, int], None] | None,
-                  first_day: int, last_day: int, pool: ThreadPoolExecutor, upcoming: Future) -> Generator:
+                  first_day: int, last_day: int, pool: ThreadPoolExecutor, upcoming: deque[Future]) -> Generator:
     world, end_s = ctx.world, ctx.days * DAY_S
     batch_s = world.spec.batch_s
     carry: Passes | None = None
     for day in range(first_day, last_day + 1):
-        passes = upcoming.result()
-        if day < last_day:
-            upcoming = pool.submit(day_passes, world.traffic, day + 1, ctx.streams)
+        passes = upcoming.popleft().result()
+        if day + PREFETCH_DAYS <= last_day:
+            upcoming.append(pool.submit(day_passes, world.traffic, day + PREFETCH_DAYS, ctx.streams))
         if carry is not None:
             passes = merge_passes(carry, passes)
         # the store keeps the run's reads in one set of columns, which are the records in
