@@ -183,18 +183,17 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
     return out_vehicle, out_pair, out_depart, out_key, out_segment
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
                         bucket_seg, seg_ptr, u_bits, bucket_bits):
     """For every vehicle and each leg its tours can have: the checkpoint segment of its
-    habitual route (``sim.traffic.leg_segments``), and which tour types pass a camera.
-    Vehicles are independent: the loop runs on every core."""
+    habitual route (``sim.traffic.leg_segments``), and which tour types pass a camera."""
     n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
     leg_segment = np.empty((n, n_legs), np.int32)
     tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
     last = seg_key.size - 1
     top = (np.int64(1) << u_bits) - 1
-    for v in numba.prange(n):
+    for v in range(n):
         for leg in range(n_legs):
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
