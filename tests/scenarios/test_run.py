@@ -115,3 +115,31 @@ def test_image_camera_mode_reads_every_pass_from_rendered_plates_and_writes_a_ga
     assert report["gallery"] == "gallery/index.md" and report["reads"]["total"] > 0
     index = (out / "gallery" / "index.md").read_text()
     assert index.count("crop-") >= 2 and (out / "gallery" / "crop-0001.png").exists()
+
+
+def test_a_run_failing_after_the_traffic_leaves_no_reads_file_behind(tmp_path, monkeypatch):
+    """reads.parquet is written on its own thread as soon as the traffic is done; when the
+    run then fails, the command waits for that thread and removes its temporary file."""
+    from typer.testing import CliRunner
+
+    import scenarios.cli as cli
+    from tests.conftest import FIXTURES
+
+    started = []
+    original = cli.BackgroundReads.start
+
+    def start(self, records):
+        started.append(self.path)
+        original(self, records)
+
+    def broken_write(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli.BackgroundReads, "start", start)
+    monkeypatch.setattr(cli, "write_outputs", broken_write)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(FIXTURES / "two-towns.yaml"), "--days", "1", "--seed", "3",
+                                      "--out", str(out)])
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert len(started) == 1  # the file was being written when the run failed
+    assert not out.exists() or not any(out.iterdir())
