@@ -154,13 +154,13 @@ def leakage_markdown(report: dict) -> str:
              f"Searches in the measured period: {fig(report['searches']['total'])} ("
              + ", ".join(f"{k} {fig(v)}" for k, v in report["searches"]["by_true_beneficiary"].items()) + ")", "",
              "| true beneficiary | searches served | distinct reads delivered | deliveries | vehicles exposed | "
-             "targets | located | mislocated | median hours to locate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "targets | located | mislocated | median hours to locate | median guess error (m) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, block in (("federal", fed), ("out of state", oos)):
         lines.append(f"| {name} | {fig(block['searches_served'])} | {fig(block['reads_delivered'])} | "
                      f"{fig(block['deliveries'])} | {fig(block['vehicles_exposed'])} | {fig(block['targets'])} | "
                      f"{fig(block['targets_located'])} | {fig(block['targets_mislocated'])} | "
-                     f"{fig(block['median_hours_to_locate'])} |")
+                     f"{fig(block['median_hours_to_locate'])} | {fig(block['median_guess_error_m'])} |")
     lines += ["", "| channel | federal searches served | federal distinct reads | out-of-state searches served | "
               "out-of-state distinct reads |", "|---|---:|---:|---:|---:|"]
     for channel, f in fed["by_channel"].items():
