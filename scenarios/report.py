@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from agencies.records import AgencyRecords
+from cameras.misread import misread_live_hits
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
 from scenarios.output_files import StagedOutputs, staged_outputs
@@ -63,6 +64,24 @@ def reads_metrics(records: RunRecords) -> dict:
     }
 
 
+def misread_live_metrics(world: World, records: RunRecords) -> dict:
+    """Misreads of the measured period that spell another car's plate in the run (a search
+    or hotlist alert then points at an innocent car), by day and night. Reads keep no speed,
+    so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them)."""
+    measured = records.measured()
+    reads = records.reads.take(measured) if len(measured) != len(records.reads) else records.reads
+    true = records.vehicles.plate[reads.vehicle]
+    rows = np.flatnonzero(reads.plate != true)
+    hits = misread_live_hits(true[rows], reads.plate[rows], records.vehicles.plate)
+    night = world.capture.is_night(reads.time_s[rows], world.start_local_hour)
+
+    def block(mask: np.ndarray) -> dict:
+        n, on_live = int(mask.sum()), int(hits[mask].sum())
+        return {"misreads": n, "on_live_plates": on_live, "share": round(on_live / n, 5) if n else None}
+
+    return {**block(np.ones(len(rows), bool)), "by_condition": {"day": block(~night), "night": block(night)}}
+
+
 def build_report(world: World, records: RunRecords, timings_s: dict[str, float] | None = None) -> dict:
     spec = world.spec
     return {
@@ -71,7 +90,7 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
         "days": records.days,
         "warmup_days": records.warmup_days,
         "records_sha256": records.records_sha256,
-        "reads": reads_metrics(records),
+        "reads": {**reads_metrics(records), "misread_live_hits": misread_live_metrics(world, records)},
         "world": {
             "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
             "zones": world.net.n_zones, "calibration": world.calibration,
@@ -115,6 +134,7 @@ def render_markdown(report: dict) -> str:
         f"- Reads per camera per day: median {fig(r['per_camera_per_day']['median'])} "
         f"(p10 {fig(r['per_camera_per_day']['p10'])}, p90 {fig(r['per_camera_per_day']['p90'])}).",
         f"- Misread rate {fig(r['misread_rate'], True)}; no-read rate {fig(r['no_read_rate'], True)}.",
+        *_live_hit_lines(r),
         *_exposure_lines(report),
         "",
         "| owner | cameras | reads | median reads/camera/day |",
@@ -129,6 +149,16 @@ def render_markdown(report: dict) -> str:
     if "leakage" in report:
         lines += ["", leakage_markdown(report)]
     return "\n".join(lines) + "\n"
+
+
+def _live_hit_lines(reads: dict) -> list[str]:
+    live = reads.get("misread_live_hits")
+    if not live:
+        return []
+    day, night = live["by_condition"]["day"], live["by_condition"]["night"]
+    return [f"- Misreads that spell another car's plate in the run: {fig(live['on_live_plates'])} of "
+            f"{fig(live['misreads'])} ({fig(live['share'], True)}; by day {fig(day['on_live_plates'])} of "
+            f"{fig(day['misreads'])}, at night {fig(night['on_live_plates'])} of {fig(night['misreads'])})."]
 
 
 def _exposure_lines(report: dict) -> list[str]:
