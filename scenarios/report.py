@@ -64,22 +64,32 @@ def reads_metrics(records: RunRecords) -> dict:
     }
 
 
-def misread_live_metrics(world: World, records: RunRecords) -> dict:
+def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_000_000) -> dict:
     """Misreads of the measured period that spell another car's plate in the run (a search
     or hotlist alert then points at an innocent car), by day and night. Reads keep no speed,
-    so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them)."""
-    measured = records.measured()
-    reads = records.reads.take(measured) if len(measured) != len(records.reads) else records.reads
-    true = records.vehicles.plate[reads.vehicle]
-    rows = np.flatnonzero(reads.plate != true)
-    hits = misread_live_hits(true[rows], reads.plate[rows], records.vehicles.plate)
-    night = world.capture.is_night(reads.time_s[rows], world.start_local_hour)
+    so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them).
+    Done in chunks: a state-wide run's reads are gigabytes, and no copy of them is made."""
+    reads, plates = records.reads, records.vehicles.plate
+    live = np.unique(plates)
+    counts = np.zeros((2, 2), np.int64)  # [day, night] x [misreads, on live plates]
+    for lo in range(0, len(reads), chunk_rows):
+        part = slice(lo, lo + chunk_rows)
+        true = plates[reads.vehicle[part]]
+        wrong = reads.plate[part] != true
+        if records.warmup_days:
+            wrong &= reads.time_s[part] >= 0  # the warm-up is not measured
+        rows = np.flatnonzero(wrong)
+        hits = misread_live_hits(true[rows], reads.plate[part][rows], live)
+        night = world.capture.is_night(reads.time_s[part][rows], world.start_local_hour).astype(np.int64)
+        np.add.at(counts, (night, 0), 1)
+        np.add.at(counts, (night, 1), hits.astype(np.int64))
 
-    def block(mask: np.ndarray) -> dict:
-        n, on_live = int(mask.sum()), int(hits[mask].sum())
-        return {"misreads": n, "on_live_plates": on_live, "share": round(on_live / n, 5) if n else None}
+    def block(misreads: np.int64, on_live: np.int64) -> dict:
+        n, hits = int(misreads), int(on_live)
+        return {"misreads": n, "on_live_plates": hits, "share": round(hits / n, 5) if n else None}
 
-    return {**block(np.ones(len(rows), bool)), "by_condition": {"day": block(~night), "night": block(night)}}
+    total = counts.sum(axis=0)
+    return {**block(*total), "by_condition": {"day": block(*counts[0]), "night": block(*counts[1])}}
 
 
 def build_report(world: World, records: RunRecords, timings_s: dict[str, float] | None = None) -> dict:

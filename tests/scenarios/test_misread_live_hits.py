@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from scenarios.report import build_report, render_markdown
+from scenarios.report import build_report, misread_live_metrics, render_markdown
 
 
 def _count_by_hand(world, records) -> dict[str, list[int]]:
@@ -58,3 +58,10 @@ def test_the_report_says_how_many_misreads_land_on_live_plates(two_towns_world, 
     assert live["misreads"] == sum(live["by_condition"][c]["misreads"] for c in ("day", "night"))
     line = next(x for x in render_markdown(report).splitlines() if "spell another car's plate" in x)
     assert f"{live['on_live_plates']:,} of {live['misreads']:,}" in line
+
+
+def test_the_count_does_not_depend_on_how_the_reads_are_chunked(two_towns_world, two_towns_records):
+    records = _with_misreads_on_live_cars(two_towns_records)
+    whole = misread_live_metrics(two_towns_world, records)
+    assert misread_live_metrics(two_towns_world, records, chunk_rows=777) == whole
+    assert type(whole["share"]) is float  # plain JSON, not numpy
