@@ -52,6 +52,37 @@ def table_of(day: int) -> str:
     return f"reads_d{int(day)}" if day >= 0 else f"reads_n{-int(day)}"
 
 
+def _sorted_unique(rows) -> np.ndarray:
+    """``np.unique`` of row ids, without the sort when they are sorted and distinct already
+    (a search's rows always are)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.ndim == 1 and (len(rows) < 2 or bool((rows[1:] > rows[:-1]).all())):
+        return rows
+    return np.unique(rows)
+
+
+def _positions_in(known: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Where each of the sorted ``ids`` sits in the sorted ``known``, or None if one is missing
+    (a binary search each: cheaper than ``np.isin`` for a search's few rows)."""
+    if len(ids) > len(known):
+        return None
+    if ids is known:
+        return np.arange(len(ids))
+    at = np.searchsorted(known, ids)
+    if len(ids) and (at[-1] >= len(known) or not np.array_equal(known[np.minimum(at, len(known) - 1)], ids)):
+        return None
+    return at
+
+
+def _members(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in the sorted ``known`` (a binary search each: a batch's
+    plates against every known plate, without sorting the known ones again)."""
+    if not len(known):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    return known[at] == values
+
+
 def _ids_param(values) -> str:
     """A list of integers as one JSON text parameter (read back with ``json_each``)."""
     return json.dumps(np.asarray(values, dtype=np.int64).tolist())
@@ -157,7 +188,7 @@ class SqliteReadStore:
                                  (int(ids[mine[0]]), int(ids[mine[-1]]), day, len(mine), int(time_s[mine].min()),
                                   int(time_s[mine].max())))
                 plates = np.unique(np.asarray(reads.plate, dtype=np.int64))
-                new_plates = plates[~np.isin(plates, self._known_plates, assume_unique=True)]
+                new_plates = plates[~_members(plates, self._known_plates)]
                 conn.executemany("INSERT OR IGNORE INTO plates (plate) VALUES (?)", ((p,) for p in new_plates.tolist()))
             if batch is not None:
                 conn.execute("INSERT INTO batches (owner, batch_id, first_id, count) VALUES (?, ?, ?, ?)",
@@ -302,7 +333,9 @@ class SqliteReadStore:
             queries = [(f"{_SELECT} FROM {table_of(d)}{' WHERE ' + condition if condition else ''}",
                         params) for d in days]
         found = self._run(queries)
-        columns = {name: np.array([r[k] for r in found], dtype=np.int64 if name == "id" else READ_COLUMNS[name])
+        # one pass over the rows into per-column tuples, then one array per column
+        values = list(zip(*found, strict=True)) if found else [()] * len(_FOUND)
+        columns = {name: np.array(values[k], dtype=np.int64 if name == "id" else READ_COLUMNS[name])
                    for k, name in enumerate(_FOUND)}
         rows = columns["id"]
         retention_now = self._purged_at_s if now_s is None else max(now_s, self._purged_at_s)
@@ -320,11 +353,12 @@ class SqliteReadStore:
         bad = [n for n in names if n not in READ_COLUMNS]
         if bad:
             raise KeyError(f"no read column {bad[0]!r}; columns: {', '.join(READ_COLUMNS)}")
-        unique = np.unique(np.asarray(rows, dtype=np.int64))
+        unique = _sorted_unique(rows)
         last = self._last
-        if last is not None and all(n in last[1] for n in names) and np.isin(unique, last[0]).all():
-            at = np.searchsorted(last[0], unique)  # the last search's rows: already fetched
-            return {"id": unique, **{name: last[1][name][at] for name in names}}
+        if last is not None and all(n in last[1] for n in names):
+            at = _positions_in(last[0], unique)  # the last search's rows: already fetched
+            if at is not None:
+                return {"id": unique, **{name: last[1][name][at] for name in names}}
         found: list = []
         if len(unique):
             with self.db.lock:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import orjson
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import TypeAdapter
 
 from lookup.access import HotlistEntry, Invalid, Principal, ServedSearch, SharingSettings
 from lookup.api.schemas import (
-    AuditNetworkOut,
     AuditRowOut,
     BatchIn,
     BatchOut,
@@ -20,8 +21,6 @@ from lookup.api.schemas import (
     HotlistCheckIn,
     HotlistIn,
     HotlistOut,
-    NetworkOut,
-    ReadsOut,
     SearchIn,
     SearchOut,
     SharingIn,
@@ -48,54 +47,88 @@ SEARCH_ERRORS = {
 MAX_DETAIL_NETWORKS = 10
 
 
-def audit_row_out(row: AuditRow, owner: str | None = None) -> AuditRowOut:
-    """A row as JSON; with ``owner``, that owner's view: its own network's entry only, no hashes."""
+def audit_row_dict(row: AuditRow, owner: str | None = None) -> dict[str, Any]:
+    """A row as ``AuditRowOut``'s fields; with ``owner``, that owner's view: its own
+    network's entry only, no hashes."""
     entries = row.networks if owner is None else tuple(e for e in row.networks if e.owner == owner)
-    return AuditRowOut(
-        seq=row.seq, request_id=row.request_id, org=row.org, org_name=row.org_name, org_kind=row.org_kind,
-        user=row.user, time_s=row.time_s, reason=row.reason, case_number=row.case_number,
-        offense_type=row.offense_type, on_behalf_of=row.on_behalf_of, search_type=row.search_type,
-        plate=row.plate, filters=row.filters, window_start_s=row.window_start_s, window_end_s=row.window_end_s,
-        networks=[AuditNetworkOut(owner=e.owner, devices=e.devices, effect=e.effect, rule=e.rule,
-                                  searched=e.searched, reads=e.reads) for e in entries],
-        networks_searched=row.networks_searched, devices_searched=row.devices_searched,
-        reads_returned=row.reads_returned if owner is None else sum(e.reads for e in entries),
-        prev_hash=row.prev_hash if owner is None else None, row_hash=row.row_hash if owner is None else None)
+    return {
+        "seq": row.seq, "request_id": row.request_id, "org": row.org, "org_name": row.org_name,
+        "org_kind": row.org_kind, "user": row.user, "time_s": row.time_s, "reason": row.reason,
+        "case_number": row.case_number, "offense_type": row.offense_type, "on_behalf_of": row.on_behalf_of,
+        "search_type": row.search_type, "plate": row.plate, "filters": row.filters,
+        "window_start_s": row.window_start_s, "window_end_s": row.window_end_s,
+        "networks": [{"owner": e.owner, "devices": e.devices, "effect": e.effect, "rule": e.rule,
+                      "searched": e.searched, "reads": e.reads} for e in entries],
+        "networks_searched": row.networks_searched, "devices_searched": row.devices_searched,
+        "reads_returned": row.reads_returned if owner is None else sum(e.reads for e in entries),
+        "prev_hash": row.prev_hash if owner is None else None, "row_hash": row.row_hash if owner is None else None}
+
+
+def audit_row_out(row: AuditRow, owner: str | None = None) -> AuditRowOut:
+    """A row as JSON; with ``owner``, that owner's view (``audit_row_dict``)."""
+    return AuditRowOut(**audit_row_dict(row, owner))
+
+
+def _search_status(networks: list[dict[str, Any]], request_org: str) -> tuple[str, int, str, dict[str, str]]:
+    """(status, status code, detail, headers) of a search: 200 served, 403 denied, 429 rate limited."""
+    headers: dict[str, str] = {}
+    if any(n["searched"] for n in networks):
+        return "served", 200, f"searched {sum(n['searched'] for n in networks)} network(s)", headers
+    if not networks:
+        return "denied", 403, f"no network is shared with {request_org}", headers
+    limited = [n for n in networks if n["effect"] == "rate_limited"]
+    shown = limited or networks
+    detail = "; ".join(f"{n['owner']}: {n['rule']} ({n['message']})" for n in shown[:MAX_DETAIL_NETWORKS])
+    if len(shown) > MAX_DETAIL_NETWORKS:
+        detail += f"; and {len(shown) - MAX_DETAIL_NETWORKS} more"
+    if limited:
+        retry = max(n["retry_after_s"] or 0.0 for n in limited)
+        headers["Retry-After"] = str(max(1, math.ceil(retry)))
+        return "rate_limited", 429, f"rate limited: {detail}", headers
+    return "denied", 403, f"denied: {detail}", headers
+
+
+def _column(values: np.ndarray, dtype) -> np.ndarray:
+    """A column orjson writes as a JSON array (contiguous, of a type it knows)."""
+    return np.ascontiguousarray(values, dtype=dtype)
+
+
+def search_dict(served: ServedSearch) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status code, ``SearchOut``'s fields, headers) of a search; the read columns stay
+    numpy arrays for ``orjson`` (``search_json``)."""
+    outcome, table = served.outcome, served.reads
+    networks = [{"owner": n.owner, "via": n.via, "effect": n.decision.effect, "rule": n.decision.rule_ref,
+                 "message": n.decision.message, "searched": n.searched, "reads": n.reads,
+                 "delay_s": float(n.delay_s),
+                 "retry_after_s": None if n.decision.retry_after_s is None else float(n.decision.retry_after_s)}
+                for n in outcome.networks]
+    status, code, detail, headers = _search_status(networks, outcome.request.org)
+    reads = {"id": _column(table["id"], np.int64), "time_s": _column(table["time_s"], np.int64),
+             "camera": _column(table["camera"], np.int64), "owner": list(table["owner_slug"]),
+             "plate": decode_many(table["plate"]) if len(table["plate"]) else [],
+             "plate_state": _column(table["plate_state"], np.int64),
+             "confidence": _column(table["confidence"], np.float64),
+             "make": _column(table["make"], np.int64), "colour": _column(table["colour"], np.int64),
+             "body": _column(table["body"], np.int64), "delay_s": _column(table["delay_s"], np.float64)}
+    body = {"request_id": outcome.request.request_id, "status": status, "detail": detail, "networks": networks,
+            "reads_returned": len(outcome.rows), "truncated": served.truncated, "reads": reads,
+            "audit": audit_row_dict(outcome.audit)}
+    return code, body, headers
+
+
+def search_json(served: ServedSearch) -> Response:
+    """A search's answer serialised by orjson straight from the columns (no pydantic models
+    on the hot path; ``search_out`` builds the same body as a ``SearchOut``)."""
+    code, body, headers = search_dict(served)
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status_code=code, headers=headers,
+                    media_type="application/json")
 
 
 def search_out(served: ServedSearch) -> tuple[int, SearchOut, dict[str, str]]:
     """(status code, body, headers) of a search: 200 served, 403 denied, 429 rate limited."""
-    outcome, table = served.outcome, served.reads
-    networks = [NetworkOut(owner=n.owner, via=n.via, effect=n.decision.effect, rule=n.decision.rule_ref,
-                           message=n.decision.message, searched=n.searched, reads=n.reads, delay_s=n.delay_s,
-                           retry_after_s=n.decision.retry_after_s) for n in outcome.networks]
-    headers: dict[str, str] = {}
-    if any(n.searched for n in networks):
-        status, code, detail = "served", 200, f"searched {sum(n.searched for n in networks)} network(s)"
-    elif not networks:
-        status, code, detail = "denied", 403, f"no network is shared with {outcome.request.org}"
-    else:
-        limited = [n for n in networks if n.effect == "rate_limited"]
-        shown = limited or networks
-        detail = "; ".join(f"{n.owner}: {n.rule} ({n.message})" for n in shown[:MAX_DETAIL_NETWORKS])
-        if len(shown) > MAX_DETAIL_NETWORKS:
-            detail += f"; and {len(shown) - MAX_DETAIL_NETWORKS} more"
-        if limited:
-            retry = max(n.retry_after_s or 0.0 for n in limited)
-            headers["Retry-After"] = str(max(1, math.ceil(retry)))
-            status, code, detail = "rate_limited", 429, f"rate limited: {detail}"
-        else:
-            status, code, detail = "denied", 403, f"denied: {detail}"
-    reads = ReadsOut(
-        id=table["id"].tolist(), time_s=table["time_s"].tolist(), camera=table["camera"].tolist(),
-        owner=table["owner_slug"].tolist(), plate=decode_many(table["plate"]) if len(table["plate"]) else [],
-        plate_state=table["plate_state"].tolist(), confidence=[float(c) for c in table["confidence"]],
-        make=table["make"].tolist(), colour=table["colour"].tolist(), body=table["body"].tolist(),
-        delay_s=table["delay_s"].tolist())
-    body = SearchOut(request_id=outcome.request.request_id, status=status, detail=detail, networks=networks,
-                     reads_returned=len(outcome.rows), truncated=served.truncated, reads=reads,
-                     audit=audit_row_out(outcome.audit))
-    return code, body, headers
+    code, body, headers = search_dict(served)
+    reads = {k: v if isinstance(v, list) else v.tolist() for k, v in body["reads"].items()}
+    return code, SearchOut(**{**body, "reads": reads}), headers
 
 
 def json_response(model, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -150,8 +183,7 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
             query=ReadQuery(plate=q.plate, plate_pattern=q.plate_pattern, make=q.make, colour=q.colour,
                             body=q.body, start_s=q.start_s, end_s=q.end_s,
                             cameras=None if q.cameras is None else tuple(q.cameras)))
-        code, out, headers = search_out(service.search(who, request, limits.max_search_reads))
-        return json_response(out, code, headers)
+        return search_json(service.search(who, request, limits.max_search_reads))
 
     @router.get("/hotlist", tags=["hotlists"], response_model=list[HotlistOut], responses=ERRORS,
                 summary="your organization's hotlist")
