@@ -18,6 +18,7 @@ Table names are built from integers (the day) only; every value is a parameter.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 
@@ -50,6 +51,15 @@ MAX_COMPOUND = 400  # SQLite allows 500 terms in one UNION ALL
 
 def table_of(day: int) -> str:
     return f"reads_d{int(day)}" if day >= 0 else f"reads_n{-int(day)}"
+
+
+@functools.lru_cache(maxsize=256)
+def _by_plate_sql(days: tuple[int, ...], condition: str) -> tuple[str, ...]:
+    """The SELECT of ``condition`` on each day's table by its plate index, UNION ALL'ed
+    ``MAX_COMPOUND`` days at a time (kept: every search of the same shape over the same
+    days sends the same text, so SQLite's statement cache reuses the prepared statement)."""
+    selects = [f"{_SELECT} FROM {table_of(d)} INDEXED BY {table_of(d)}_plate WHERE {condition}" for d in days]
+    return tuple(" UNION ALL ".join(selects[i:i + MAX_COMPOUND]) for i in range(0, len(selects), MAX_COMPOUND))
 
 
 def _sorted_unique(rows) -> np.ndarray:
@@ -319,8 +329,12 @@ class SqliteReadStore:
         days = self._days_between(start, end)
         condition = " AND ".join(where)
         if by_plate:
-            queries = [(f"{_SELECT} FROM {table_of(d)} INDEXED BY {table_of(d)}_plate "
-                        f"WHERE {condition}", params) for d in days]
+            found: list = []
+            with self.db.lock:
+                for k, sql in enumerate(_by_plate_sql(tuple(days), condition)):
+                    terms = min(MAX_COMPOUND, len(days) - k * MAX_COMPOUND)
+                    found += self.db.conn.execute(sql, params * terms).fetchall()
+            queries = None
         elif np.isfinite(start) or np.isfinite(end):  # a window: the row-id ranges of its batch pieces
             with self.db.lock:
                 pieces = self.db.conn.execute(
@@ -332,7 +346,8 @@ class SqliteReadStore:
         else:
             queries = [(f"{_SELECT} FROM {table_of(d)}{' WHERE ' + condition if condition else ''}",
                         params) for d in days]
-        found = self._run(queries)
+        if queries is not None:
+            found = self._run(queries)
         # one pass over the rows into per-column tuples, then one array per column
         values = list(zip(*found, strict=True)) if found else [()] * len(_FOUND)
         columns = {name: np.array(values[k], dtype=np.int64 if name == "id" else READ_COLUMNS[name])
