@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from lookup.access import HotlistEntry, Invalid, Principal, ServedSearch, SharingSettings
 from lookup.api.schemas import (
@@ -148,19 +152,57 @@ def batch_reads(body: BatchIn, max_reads: int) -> Reads:
     if n > max_reads:
         raise Invalid("reads", f"the batch has {n} reads; at most {max_reads} per batch")
 
-    def column(values, default):
+    arrays = cols._arrays or {}  # the columns the fast check already made
+
+    def column(values, default, name=None):
+        if name in arrays:
+            return arrays[name]
         return np.full(n, default) if values is None else np.asarray(values)
 
     return Reads.from_columns({
-        "time_s": np.asarray(cols.time_s, dtype=np.int64), "camera": np.asarray(cols.camera, dtype=np.int64),
+        "time_s": np.asarray(column(cols.time_s, 0, "time_s"), dtype=np.int64),
+        "camera": np.asarray(column(cols.camera, 0, "camera"), dtype=np.int64),
         "owner": np.zeros(n), "plate": encode_many(cols.plates) if n else np.zeros(0),
-        "plate_state": column(cols.plate_state, 0), "confidence": column(cols.confidence, 1.0),
-        "make": column(cols.make, 0), "colour": column(cols.colour, 0), "body": column(cols.body, 0),
+        "plate_state": column(cols.plate_state, 0, "plate_state"),
+        "confidence": column(cols.confidence, 1.0, "confidence"), "make": column(cols.make, 0, "make"),
+        "colour": column(cols.colour, 0, "colour"), "body": column(cols.body, 0, "body"),
         "vehicle": np.full(n, -1)})
 
 
+_LONG_INTEGER = re.compile(rb"[0-9]{20}")
+
+
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses (a 20,000-read batch: ~4x faster than
+    ``json.loads``). A body orjson refuses, or one with a 20-digit number (which orjson
+    would read as a float), goes to ``json.loads``, so what is refused, and how, is as before."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                if _LONG_INTEGER.search(body):
+                    raise orjson.JSONDecodeError("", "", 0)
+                self._json = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                self._json = json.loads(body)
+        return self._json
+
+
+class OrjsonRoute(APIRoute):
+    """A route reading its JSON body with ``OrjsonRequest``."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handler(OrjsonRequest(request.scope, request.receive))
+
+        return route
+
+
 def data_routes(service: PersistentService, auth: Callable[..., Principal], limits) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=OrjsonRoute)
 
     @router.post("/reads/batches", tags=["reads"], status_code=201, response_model=BatchOut,
                  responses={**ERRORS, 200: {"model": BatchOut, "description": "batch id seen before: nothing new"}},
@@ -173,7 +215,7 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
 
     @router.post("/searches", tags=["searches"], response_model=SearchOut, responses=SEARCH_ERRORS,
                  summary="search the networks shared with you, as declared")
-    def search(body: SearchIn, who: Principal = Depends(auth)) -> Response:
+    async def search(body: SearchIn, who: Principal = Depends(auth)) -> Response:
         q = body.query
         request = SearchRequest(
             request_id=body.request_id or service.new_request_id(), org=who.org or "", user=body.user,
@@ -183,7 +225,18 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
             query=ReadQuery(plate=q.plate, plate_pattern=q.plate_pattern, make=q.make, colour=q.colour,
                             body=q.body, start_s=q.start_s, end_s=q.end_s,
                             cameras=None if q.cameras is None else tuple(q.cameras)))
-        return search_json(service.search(who, request, limits.max_search_reads))
+        # A search is about a millisecond under the database lock, as long as handing it to a
+        # worker thread and back (profiled: the hop was a quarter of the server's time). So
+        # it runs here on the event loop when the lock is free, and waits in a worker thread
+        # (leaving the loop to other requests) when a batch or an admin call holds it.
+        if service.db.lock.acquire(blocking=False):
+            try:
+                served = service.search(who, request, limits.max_search_reads)
+            finally:
+                service.db.lock.release()
+        else:
+            served = await run_in_threadpool(service.search, who, request, limits.max_search_reads)
+        return search_json(served)
 
     @router.get("/hotlist", tags=["hotlists"], response_model=list[HotlistOut], responses=ERRORS,
                 summary="your organization's hotlist")
