@@ -165,9 +165,11 @@ def _fast_columns(data: Any) -> tuple[list[str], dict[str, np.ndarray]] | None:
     if type(plate) is not list or len(plate) != n:
         return None
     try:
-        if n and _PLATES_JOINED.fullmatch("\n".join(plate)) is None:
-            return None
+        joined = "\n".join(plate)
     except TypeError:  # not every plate is text
+        return None
+    # one line per plate: a plate holding a newline would pass as two
+    if n and (joined.count("\n") != n - 1 or _PLATES_JOINED.fullmatch(joined) is None):
         return None
     plates = normalise_many(plate)
     lengths = np.fromiter(map(len, plates), np.int64, n)
