@@ -120,6 +120,21 @@ def bare_app():
     return app
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far (Linux /proc), else None. On
+    a machine shared with other work, a server's CPU time per request is the figure the
+    load does not move; its requests per second are not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _per(before: float | None, after: float | None, count: float) -> float | None:
+    return None if before is None or after is None or not count else (after - before) / count
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -251,18 +266,24 @@ def main() -> None:
             camera = admin.post("/v1/admin/keys", json={"org": OWNERS[0], "role": "camera"}).json()["key"]
             texts = decode_many(plates)
             log(f"searching over HTTP: {clients} clients, {seconds:g} s")
+            cpu0 = process_cpu_s(proc.pid)
             http_rate, http_lat = http_searches(url, agencies, texts, clients, seconds)
+            search_cpu_s = _per(cpu0, process_cpu_s(proc.pid), len(http_lat))
             log(f"the bare route: {clients} clients, {seconds:g} s")
             bare_proc, bare_url = start_bare()
             try:
+                cpu0 = process_cpu_s(bare_proc.pid)
                 bare_rate, bare_lat = http_searches(bare_url, [""] * clients, texts, clients, seconds, "/bare")
+                bare_cpu_s = _per(cpu0, process_cpu_s(bare_proc.pid), len(bare_lat))
             finally:
                 os.kill(bare_proc.pid, signal.SIGTERM)
                 bare_proc.wait(30)
             log("the same query on the file")
             file_rate, file_lat = direct_queries(path, plates, min(seconds, 5.0))
             log("ingest over HTTP")
+            cpu0 = process_cpu_s(proc.pid)
             http_rate_ingest = http_ingest(url, camera, plates, rng, 10, 20_000)
+            ingest_cpu_s = _per(cpu0, process_cpu_s(proc.pid), 10 * 20_000)
             stored = admin.get("/v1/admin/stats").json()["reads_stored"]
         finally:
             os.kill(proc.pid, signal.SIGTERM)
@@ -278,6 +299,13 @@ def main() -> None:
          baseline=float(np.percentile(file_lat, 99)) * 1e3, **extra)
     emit("service.ingest_http_reads_per_s", http_rate_ingest, "reads/s", baseline=direct_ingest,
          batch_reads=20_000, **extra)
+    if search_cpu_s is not None and bare_cpu_s is not None:
+        # the server's CPU time per request (the bare route's as baseline): what the
+        # searches/s would be on a core of its own, whatever else the machine is running
+        emit("service.search_server_cpu_ms", search_cpu_s * 1e3, "ms", baseline=bare_cpu_s * 1e3, **extra)
+    if ingest_cpu_s is not None:
+        emit("service.ingest_http_reads_per_server_cpu_s", 1 / ingest_cpu_s, "reads/s", batch_reads=20_000,
+             **extra)
 
 
 if __name__ == "__main__":

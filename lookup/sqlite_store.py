@@ -92,6 +92,25 @@ class Database:
             self._depth -= 1
             self.conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
 
+    def reload(self) -> None:
+        """Reload cached state from the file as this connection sees it (after a savepoint was
+        rolled back inside an open transaction, which runs no rollback hook)."""
+        with self.lock:
+            for hook in self._rollback_hooks:
+                hook()
+
+    def abandon(self) -> None:
+        """Roll back whatever is open (after a COMMIT that failed) and reload cached state."""
+        with self.lock:
+            self._depth = 0
+            if not self.conn.in_transaction:
+                return
+            try:
+                self.conn.execute("ROLLBACK")
+            finally:
+                for hook in self._rollback_hooks:
+                    hook()
+
     def on_rollback(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after an outer transaction rolls back (to reload cached state)."""
         self._rollback_hooks.append(hook)

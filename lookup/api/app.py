@@ -33,6 +33,7 @@ from lookup.access import (
     Principal,
     refuse_approvals,
 )
+from lookup.api.group_commit import GroupCommit
 from lookup.persistent import PersistentService
 from lookup.policy import PolicyError, PolicyPack
 from lookup.sqlite_store import AuditDamaged
@@ -245,7 +246,8 @@ def create_app(db_path: str | Path, admin_key: str | None, *, synchronous: str =
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(data_routes(service, auth, limits))
+    app.state.group_commit = GroupCommit(service.db)
+    app.include_router(data_routes(service, auth, limits, app.state.group_commit))
     app.include_router(audit_routes(service, auth))
     app.include_router(admin_routes(service, auth))
     return app

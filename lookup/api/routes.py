@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from lookup.access import HotlistEntry, Invalid, Principal, ServedSearch, SharingSettings
+from lookup.api.group_commit import GroupCommit
 from lookup.api.schemas import (
     AuditRowOut,
     BatchIn,
@@ -201,8 +202,10 @@ class OrjsonRoute(APIRoute):
         return route
 
 
-def data_routes(service: PersistentService, auth: Callable[..., Principal], limits) -> APIRouter:
+def data_routes(service: PersistentService, auth: Callable[..., Principal], limits,
+                group: GroupCommit | None = None) -> APIRouter:
     router = APIRouter(prefix="/v1", route_class=OrjsonRoute)
+    group = group or GroupCommit(service.db)
 
     @router.post("/reads/batches", tags=["reads"], status_code=201, response_model=BatchOut,
                  responses={**ERRORS, 200: {"model": BatchOut, "description": "batch id seen before: nothing new"}},
@@ -227,13 +230,12 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
                             cameras=None if q.cameras is None else tuple(q.cameras)))
         # A search is about a millisecond under the database lock, as long as handing it to a
         # worker thread and back (profiled: the hop was a quarter of the server's time). So
-        # it runs here on the event loop when the lock is free, and waits in a worker thread
-        # (leaving the loop to other requests) when a batch or an admin call holds it.
-        if service.db.lock.acquire(blocking=False):
-            try:
-                served = service.search(who, request, limits.max_search_reads)
-            finally:
-                service.db.lock.release()
+        # it runs here on the event loop, in the searches' shared transaction (group_commit),
+        # when the lock is free, and waits in a worker thread (leaving the loop to other
+        # requests) when a batch or an admin call holds it.
+        pending = group.run(service.search, who, request, limits.max_search_reads)
+        if pending is not None:
+            served = await pending
         else:
             served = await run_in_threadpool(service.search, who, request, limits.max_search_reads)
         return search_json(served)
