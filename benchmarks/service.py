@@ -8,10 +8,14 @@ process on 127.0.0.1), then measures, in the same run:
   ``ALPRSIM_BENCH_SECONDS`` seconds): searches/s, p50 and p99 latency, each beside the
   same exact-plate query made directly on the SQLite file (one connection, no HTTP, no
   policy, no audit row);
-- ingest over HTTP (camera key, 20,000-read batches) in reads/s, beside the same batches
-  appended in process through the domain call (``PersistentService.ingest``);
+- ingest over HTTP (camera key, 20,000-read batches encoded beforehand, as an uploader
+  holds them) in reads/s, beside the same batches appended in process through the domain
+  call (``PersistentService.ingest``);
 - a bare FastAPI route answering a small JSON POST (same uvicorn, same clients, same
-  run): the ceiling of the HTTP stack on this machine, beside our searches per second.
+  run): the ceiling of the HTTP stack on this machine, beside our searches per second;
+- the server process's CPU time per search (beside the bare route's) and reads ingested
+  per server CPU second: on a machine shared with other work these hold still while the
+  rates above move with the load (Linux only: read from /proc).
 
 Each search client has its own agency key (as each officer's client would): the
 service's per-key throttle (``--key-rate``) bounds one key, not the service.
