@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from lookup.requests import ORG_KINDS, SEARCH_TYPES
 from lookup.store import PatternError, parse_pattern
-from sim.plates import PlateError, encode
+from sim.plates import PlateError, encode, normalise
 
 MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
 TimeS = Annotated[int, Field(ge=-MAX_TIME_S, le=MAX_TIME_S, description="seconds since the scenario start (negative in a run's warm-up)")]
@@ -45,8 +45,11 @@ def _no_client_time(field: str):
     return field_validator(field)(classmethod(check))
 
 
+_PLATE = re.compile(r"[0-9A-Z]{1,8}")  # a normalised plate sim.plates.encode takes
+
+
 def _check_plate(value: str | None) -> str | None:
-    if value is not None:
+    if value is not None and _PLATE.fullmatch(normalise(value)) is None:  # encode names the fault
         try:
             encode(value)
         except PlateError as error:

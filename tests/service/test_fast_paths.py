@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -29,6 +30,8 @@ from lookup.api.routes import batch_reads, search_json, search_out
 from lookup.api.schemas import BatchIn
 from lookup.persistent import PersistentService
 from lookup.requests import Organization, ReadQuery, SearchRequest
+from lookup.sqlite_reads import plate_code
+from sim.plates import PlateError, encode
 from sim.records import READ_COLUMNS, Reads
 
 ADMIN = Principal("admin", "admin", None)
@@ -119,7 +122,6 @@ def service(tmp_path):
         "plate": np.full(n, 0), "plate_state": np.zeros(n), "confidence": rng.random(n).astype(np.float32),
         "make": rng.integers(0, 40, n), "colour": rng.integers(0, 12, n), "body": rng.integers(0, 6, n),
         "vehicle": np.full(n, -1)})
-    from sim.plates import encode
     reads = Reads(**{**reads.columns(), "plate": np.where(np.arange(n) % 2 == 0, encode("7ABC123"), encode("4XYZ9"))})
     service.ingest(Principal("cam", "camera", "oakland"), reads, "seed")
     service.set_clock(ADMIN, 86_400)
@@ -185,3 +187,15 @@ def test_a_search_waits_for_a_busy_database_in_a_worker_thread_and_is_served(cli
     assert waited >= 0.2  # it waited for the holder rather than searching beside it
     rows = c.get("/v1/audit/searches").json()["rows"]
     assert [r["request_id"] for r in rows] == ["busy-1"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(r"[A-Za-z0-9 .-]{0,12}", fullmatch=True), st.text(max_size=10)))
+def test_a_search_plate_is_coded_in_python_as_sim_plates_codes_it(text):
+    try:
+        expected = encode(text)
+    except PlateError as error:
+        with pytest.raises(PlateError, match=re.escape(str(error))):
+            plate_code(text)
+        return
+    assert plate_code(text) == expected
