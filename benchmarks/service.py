@@ -8,10 +8,14 @@ process on 127.0.0.1), then measures, in the same run:
   ``ALPRSIM_BENCH_SECONDS`` seconds): searches/s, p50 and p99 latency, each beside the
   same exact-plate query made directly on the SQLite file (one connection, no HTTP, no
   policy, no audit row);
-- ingest over HTTP (camera key, 20,000-read batches) in reads/s, beside the same batches
-  appended in process through the domain call (``PersistentService.ingest``);
+- ingest over HTTP (camera key, 20,000-read batches encoded beforehand, as an uploader
+  holds them) in reads/s, beside the same batches appended in process through the domain
+  call (``PersistentService.ingest``);
 - a bare FastAPI route answering a small JSON POST (same uvicorn, same clients, same
-  run): the ceiling of the HTTP stack on this machine, beside our searches per second.
+  run): the ceiling of the HTTP stack on this machine, beside our searches per second;
+- the server process's CPU time per search (beside the bare route's) and reads ingested
+  per server CPU second: on a machine shared with other work these hold still while the
+  rates above move with the load (Linux only: read from /proc).
 
 Each search client has its own agency key (as each officer's client would): the
 service's per-key throttle (``--key-rate``) bounds one key, not the service.
@@ -36,7 +40,7 @@ from pydantic import BaseModel
 
 from benchmarks import emit, log
 from lookup.access import Principal, SharingSettings
-from lookup.client import reads_body
+from lookup.client import batch_json
 from lookup.persistent import PersistentService
 from lookup.requests import Organization
 from sim.plates import PLATE_FORMATS, decode_many
@@ -118,6 +122,21 @@ def bare_app():
         return {"request_id": body.request_id, "status": "served"}
 
     return app
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far (Linux /proc), else None. On
+    a machine shared with other work, a server's CPU time per request is the figure the
+    load does not move; its requests per second are not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _per(before: float | None, after: float | None, count: float) -> float | None:
+    return None if before is None or after is None or not count else (after - before) / count
 
 
 def _port() -> int:
@@ -218,12 +237,14 @@ def direct_queries(path: Path, codes: np.ndarray, seconds: float) -> tuple[float
 
 
 def http_ingest(url: str, key: str, plates: np.ndarray, rng: np.random.Generator, batches: int, size: int) -> float:
-    bodies = [{"batch_id": f"http-{i}", "reads": reads_body(synthetic_reads(rng, plates, size, 32 * DAY_S + i * 60,
-                                                                            60, 0))} for i in range(batches)]
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as c:
+    # encoded beforehand, as a camera's uploader would hold them: the figure is the service's
+    bodies = [batch_json(synthetic_reads(rng, plates, size, 32 * DAY_S + i * 60, 60, 0), f"http-{i}")
+              for i in range(batches)]
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}",
+                                             "content-type": "application/json"}, timeout=120) as c:
         t0 = time.perf_counter()
         for body in bodies:
-            r = c.post("/v1/reads/batches", json=body)
+            r = c.post("/v1/reads/batches", content=body)
             if r.status_code != 201:
                 raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:200]}")
         return batches * size / (time.perf_counter() - t0)
@@ -251,18 +272,24 @@ def main() -> None:
             camera = admin.post("/v1/admin/keys", json={"org": OWNERS[0], "role": "camera"}).json()["key"]
             texts = decode_many(plates)
             log(f"searching over HTTP: {clients} clients, {seconds:g} s")
+            cpu0 = process_cpu_s(proc.pid)
             http_rate, http_lat = http_searches(url, agencies, texts, clients, seconds)
+            search_cpu_s = _per(cpu0, process_cpu_s(proc.pid), len(http_lat))
             log(f"the bare route: {clients} clients, {seconds:g} s")
             bare_proc, bare_url = start_bare()
             try:
+                cpu0 = process_cpu_s(bare_proc.pid)
                 bare_rate, bare_lat = http_searches(bare_url, [""] * clients, texts, clients, seconds, "/bare")
+                bare_cpu_s = _per(cpu0, process_cpu_s(bare_proc.pid), len(bare_lat))
             finally:
                 os.kill(bare_proc.pid, signal.SIGTERM)
                 bare_proc.wait(30)
             log("the same query on the file")
             file_rate, file_lat = direct_queries(path, plates, min(seconds, 5.0))
             log("ingest over HTTP")
+            cpu0 = process_cpu_s(proc.pid)
             http_rate_ingest = http_ingest(url, camera, plates, rng, 10, 20_000)
+            ingest_cpu_s = _per(cpu0, process_cpu_s(proc.pid), 10 * 20_000)
             stored = admin.get("/v1/admin/stats").json()["reads_stored"]
         finally:
             os.kill(proc.pid, signal.SIGTERM)
@@ -278,6 +305,13 @@ def main() -> None:
          baseline=float(np.percentile(file_lat, 99)) * 1e3, **extra)
     emit("service.ingest_http_reads_per_s", http_rate_ingest, "reads/s", baseline=direct_ingest,
          batch_reads=20_000, **extra)
+    if search_cpu_s is not None and bare_cpu_s is not None:
+        # the server's CPU time per request (the bare route's as baseline): what the
+        # searches/s would be on a core of its own, whatever else the machine is running
+        emit("service.search_server_cpu_ms", search_cpu_s * 1e3, "ms", baseline=bare_cpu_s * 1e3, **extra)
+    if ingest_cpu_s is not None:
+        emit("service.ingest_http_reads_per_server_cpu_s", 1 / ingest_cpu_s, "reads/s", batch_reads=20_000,
+             **extra)
 
 
 if __name__ == "__main__":

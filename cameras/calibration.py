@@ -31,6 +31,11 @@ How the tables are estimated (per condition c):
 Condition parameters are the profiles in ``cameras.imaging.CONDITION_PROFILES``, chosen so
 that day reads land near the ~10% plate errors reported for deployed engines (FACTS.md,
 IPVM, unconfirmed) and night reads are worse; see that module's table.
+
+The plates photographed are those cameras see (``draw_samples``): California standard
+plates, out-of-state plates (``OUT_OF_STATE_SHARE``) and California personalised plates
+(``PERSONALISED_SHARE``), whose characters sit anywhere, so that no plate format resolves
+their look-alikes.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from cameras.imaging import CLEAN, RenderParams, render_plate, sample_params
 from cameras.misread import CONDITIONS, ConfusionMisreadModel, prior_misread_model
 from cameras.recogniser import PlateRecogniser, default_recogniser
 from sim.plates import ALPHABET, BASE, PLATE_FORMATS, decode_many, symbols_of
-from sim.population import OUT_OF_STATE_SHARES
+from sim.population import OUT_OF_STATE_SHARES, PopulationSpec
 from sim.random_streams import RandomStreams
 
 ARTEFACT = Path(__file__).with_name("data") / "misread_calibrated.json"
@@ -57,7 +62,17 @@ DEFAULT_SEED = 20250820
 SHRINK_CHARS = 30.0
 POOL_WEIGHT = 5.0
 PRIOR_WEIGHT = 1.0
-CA_SHARE = 0.75  # calibration over-samples out-of-state layouts to learn their letters
+# The plate mix cameras see. Out-of-state plates: the world's default share among resident
+# cars (sim.population; assumption there). Personalised (vanity) and special-interest
+# plates: 1.03 M of about 32 M California vehicles in 2010 (DMV figure reported by the San
+# Diego Union-Tribune, 24 Aug 2010; not in FACTS.md), about 3%; taken as today's share
+# (assumption), all drawn as personalised texts.
+OUT_OF_STATE_SHARE = PopulationSpec.out_of_state_plate_share
+PERSONALISED_SHARE = 0.03
+# A personalised plate's text (assumption): 4 to 7 characters (California allows 2 to 7;
+# the reader needs 4), each a letter (any of 26) three times in four, else a digit.
+PERSONALISED_LENGTHS = (4, 5, 6, 7)
+PERSONALISED_LETTER_SHARE = 0.75
 STATE_KNOWN = True
 
 
@@ -69,6 +84,7 @@ class Samples:
     state: tuple[str, ...]
     condition: tuple[str, ...]
     seed: np.ndarray  # uint64, the picture's own seed
+    personalised: tuple[bool, ...] = ()  # a personalised plate (no format); empty: none are
 
     def __len__(self) -> int:
         return len(self.text)
@@ -88,6 +104,19 @@ class SampleReadings:
         """The same samples as the classifier read them before the plate format."""
         return replace(self, read=self.unformatted or self.read)
 
+    def standard_plates(self) -> SampleReadings:
+        """Only the samples of standard (not personalised) plates."""
+        s = self.samples
+        if not any(s.personalised):
+            return self
+        rows = [i for i, own in enumerate(s.personalised) if not own]
+
+        def pick(values: tuple) -> tuple:
+            return tuple(values[i] for i in rows) if values else values
+
+        kept = Samples(pick(s.text), pick(s.state), pick(s.condition), s.seed[rows], pick(s.personalised))
+        return SampleReadings(kept, pick(self.read), self.no_read[rows], self.confidence[rows], pick(self.unformatted))
+
     def rates(self, condition: str) -> dict[str, float]:
         """Exact-plate accuracy, no-read rate and misread rate (among reads) for one condition."""
         rows = [i for i, c in enumerate(self.samples.condition) if c == condition]
@@ -100,28 +129,49 @@ class SampleReadings:
                 "misread": (read - exact) / read if read else float("nan")}
 
 
+def personalised_texts(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` personalised plate texts (see ``PERSONALISED_LENGTHS``; letters and digits anywhere)."""
+    lengths = rng.choice(PERSONALISED_LENGTHS, size=n)
+    letters = np.array(list(ALPHABET[10:]))
+    digits = np.array(list(ALPHABET[:10]))
+    out = []
+    for length in lengths:
+        is_letter = rng.random(length) < PERSONALISED_LETTER_SHARE
+        chars = np.where(is_letter, letters[rng.integers(0, 26, length)], digits[rng.integers(0, 10, length)])
+        out.append("".join(chars))
+    return out
+
+
 def draw_samples(per_condition: int, seed: int = DEFAULT_SEED, conditions: tuple[str, ...] = CONDITIONS,
-                 ca_share: float = CA_SHARE, ca_plates: np.ndarray | None = None) -> Samples:
-    """Random plates (California mostly, other states by their share in traffic).
-    California plates are drawn from ``ca_plates`` (codes of live plates) when given,
-    else at random in California's format."""
+                 out_of_state_share: float = OUT_OF_STATE_SHARE, personalised_share: float = PERSONALISED_SHARE,
+                 ca_plates: np.ndarray | None = None) -> Samples:
+    """Random plates in the mix cameras see: out-of-state plates (``out_of_state_share``,
+    states by their share in traffic), California personalised plates
+    (``personalised_share`` of the California ones), the rest California standard plates,
+    drawn from ``ca_plates`` (codes of live plates) when given, else at random in
+    California's format."""
     rng = RandomStreams(seed).generator("calibration/samples")
     others = list(OUT_OF_STATE_SHARES)
     weights = np.array([OUT_OF_STATE_SHARES[s] for s in others])
-    texts, states, conds = [], [], []
+    texts, states, conds, personal = [], [], [], []
     for condition in conditions:
-        pick = np.where(rng.random(per_condition) < ca_share, -1,
+        pick = np.where(rng.random(per_condition) >= out_of_state_share, -1,
                         rng.choice(len(others), size=per_condition, p=weights / weights.sum()))
-        for k in pick:
+        vanity = rng.random(per_condition) < personalised_share
+        for k, own in zip(pick, vanity, strict=True):
             state = "CA" if k < 0 else others[k]
-            if state == "CA" and ca_plates is not None:
+            own = bool(own and state == "CA")
+            if own:
+                texts.append(personalised_texts(rng, 1)[0])
+            elif state == "CA" and ca_plates is not None:
                 texts.append(decode_many(ca_plates[rng.integers(len(ca_plates), size=1)])[0])
             else:
                 texts.append(decode_many(PLATE_FORMATS[state].generate(rng, 1))[0])
             states.append(state)
             conds.append(condition)
+            personal.append(own)
     seeds = rng.integers(0, 2**63, size=len(texts), dtype=np.uint64)
-    return Samples(tuple(texts), tuple(states), tuple(conds), seeds)
+    return Samples(tuple(texts), tuple(states), tuple(conds), seeds, tuple(personal))
 
 
 def _picture_params(condition: str, rng: np.random.Generator) -> RenderParams:

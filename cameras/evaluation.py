@@ -6,11 +6,14 @@ each plate's state, as in calibration), and reports per condition:
 - exact-plate accuracy, no-read rate, misread rate among reads (image path);
 - the confusion structure: ``confusable_share``, the share of substitutions (on readings
   of the right length) within the published confusable groups (FACTS.md;
-  ``cameras.misread.confusable_share``), for the engine's readings and for the
-  classifier's own readings before the plate format; and the commonest substitutions;
-- misreads that land on real cars: California plates are drawn from a live population of
-  sequentially issued plates (``cameras.live_plates``), and ``misread_live_share`` is the
-  share of misread California plates that spell another live plate
+  ``cameras.misread.confusable_share``), for the engine's readings (all plates, and
+  standard plates alone: personalised plates have no format to resolve look-alikes) and
+  for the classifier's own readings before the plate format; and the commonest
+  substitutions;
+- misreads that land on real cars: California standard plates are drawn from a live
+  population of sequentially issued plates (``cameras.live_plates``), and
+  ``misread_live_share`` is the share of misread California plates that spell another
+  live plate
   (``cameras.misread.misread_live_hits``);
 - the fast model's figures on the same plates (``fast_*``): its expected misread rate, its
   expected ``confusable_share``, and the live share of its misreads over many more plates.
@@ -52,6 +55,7 @@ class ConditionFigures:
     substitutions: int  # character substitutions on readings of the right length
     confusable_share: float
     confusable_share_unformatted: float  # the classifier alone, before the plate format
+    confusable_share_standard: float  # the engine on standard plates alone (no personalised ones)
     top_confusions: tuple[tuple[str, str, float], ...]  # (true, read, share of substitutions)
     ca_misreads: int  # misread California plates
     misread_live_hits: int  # ... that spell another live plate
@@ -94,6 +98,7 @@ def evaluate(samples: int = 2000, seed: int = DEFAULT_SEED + 1, conditions: tupl
     readings = run_samples(draw_samples(per_condition, seed, conditions, ca_plates=live), workers)
     counts = count_errors(readings, conditions)
     unformatted = count_errors(readings.without_format(), conditions)
+    standard = count_errors(readings.standard_plates(), conditions)
     s = readings.samples
     out = {}
     for k, condition in enumerate(conditions):
@@ -111,6 +116,7 @@ def evaluate(samples: int = 2000, seed: int = DEFAULT_SEED + 1, conditions: tupl
             misread=rates["misread"], substitutions=int(counts.substitutions[k].sum()),
             confusable_share=confusable_share(counts.substitutions[k]),
             confusable_share_unformatted=confusable_share(unformatted.substitutions[k]),
+            confusable_share_standard=confusable_share(standard.substitutions[k]),
             top_confusions=tuple(top_confusions(counts.substitutions[k], 8)),
             ca_misreads=len(misread_ca), misread_live_hits=hits,
             misread_live_share=hits / len(misread_ca) if misread_ca else float("nan"))

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import orjson
 
 from lookup.requests import SearchRequest
 from sim.plates import decode_many
@@ -43,6 +44,15 @@ def reads_body(reads: Reads) -> dict[str, list]:
             "plate": decode_many(reads.plate) if len(reads) else [], "plate_state": reads.plate_state.tolist(),
             "confidence": np.round(reads.confidence.astype(np.float64), 6).tolist(), "make": reads.make.tolist(),
             "colour": reads.colour.tolist(), "body": reads.body.tolist()}
+
+
+def batch_json(reads: Reads, batch_id: str | None = None) -> bytes:
+    """``POST /v1/reads/batches``'s body as JSON bytes (orjson: a 20,000-read batch in a few
+    ms, where ``json.dumps`` took ~25)."""
+    body: dict[str, Any] = {"reads": reads_body(reads)}
+    if batch_id is not None:
+        body["batch_id"] = batch_id
+    return orjson.dumps(body)
 
 
 def search_body(request: SearchRequest) -> dict[str, Any]:
@@ -105,10 +115,8 @@ class LookupClient:
 
     def ingest(self, reads: Reads, batch_id: str | None = None) -> dict:
         """POST one batch; returns {batch_id, first_id, count, duplicate}."""
-        body = {"reads": reads_body(reads)}
-        if batch_id is not None:
-            body["batch_id"] = batch_id
-        return self._call("POST", "/v1/reads/batches", retry=batch_id is not None, json=body).json()
+        return self._call("POST", "/v1/reads/batches", retry=batch_id is not None, content=batch_json(reads, batch_id),
+                          headers={"content-type": "application/json"}).json()
 
     def search(self, request: SearchRequest | dict) -> SearchAnswer:
         body = request if isinstance(request, dict) else search_body(request)

@@ -428,7 +428,8 @@ class PersistentService:
             shown = outcome.rows[:max_reads]
             table = self.store.table(shown, SHOWN_COLUMNS)
         delay = outcome.row_delay_s[:max_reads]
-        table["delay_s"] = delay[np.isin(shown, table["id"])]
+        # every shown row is stored unless a purge ran in between (then: those still there)
+        table["delay_s"] = delay if len(table["id"]) == len(shown) else delay[np.isin(shown, table["id"])]
         table["owner_slug"] = np.asarray(self.core.owners, dtype=object)[table["owner"]] if len(shown) else \
             np.empty(0, dtype=object)
         return ServedSearch(outcome, table, len(outcome.rows) > max_reads)

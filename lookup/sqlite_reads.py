@@ -18,6 +18,7 @@ Table names are built from integers (the day) only; every value is a parameter.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 
@@ -25,7 +26,17 @@ import numpy as np
 
 from lookup.requests import ReadQuery
 from lookup.store import DAY_S, parse_pattern
-from sim.plates import PlateError, decode_many, decode_symbols, encode, prefix_range
+from sim.plates import (
+    ALPHABET,
+    BASE,
+    PLATE_LEN,
+    PlateError,
+    decode_many,
+    decode_symbols,
+    encode,
+    normalise,
+    prefix_range,
+)
 from sim.records import READ_COLUMNS, Reads
 
 SCHEMA = """
@@ -50,6 +61,61 @@ MAX_COMPOUND = 400  # SQLite allows 500 terms in one UNION ALL
 
 def table_of(day: int) -> str:
     return f"reads_d{int(day)}" if day >= 0 else f"reads_n{-int(day)}"
+
+
+_SYMBOL = {ch: i for i, ch in enumerate(ALPHABET, start=1)}
+
+
+def plate_code(text: str) -> int:
+    """``sim.plates.encode`` of one plate in plain Python (a search's plate: numpy's
+    per-call overhead was most of the cost); the same ``PlateError`` for a bad one."""
+    plate = normalise(text)
+    if not 1 <= len(plate) <= PLATE_LEN or not all(ch in _SYMBOL for ch in plate):
+        return encode(text)  # raises the PlateError that names what is wrong
+    code = 0
+    for ch in plate:
+        code = code * BASE + _SYMBOL[ch]
+    return code * BASE ** (PLATE_LEN - len(plate))
+
+
+@functools.lru_cache(maxsize=256)
+def _by_plate_sql(days: tuple[int, ...], condition: str) -> tuple[str, ...]:
+    """The SELECT of ``condition`` on each day's table by its plate index, UNION ALL'ed
+    ``MAX_COMPOUND`` days at a time (kept: every search of the same shape over the same
+    days sends the same text, so SQLite's statement cache reuses the prepared statement)."""
+    selects = [f"{_SELECT} FROM {table_of(d)} INDEXED BY {table_of(d)}_plate WHERE {condition}" for d in days]
+    return tuple(" UNION ALL ".join(selects[i:i + MAX_COMPOUND]) for i in range(0, len(selects), MAX_COMPOUND))
+
+
+def _sorted_unique(rows) -> np.ndarray:
+    """``np.unique`` of row ids, without the sort when they are sorted and distinct already
+    (a search's rows always are)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.ndim == 1 and (len(rows) < 2 or bool((rows[1:] > rows[:-1]).all())):
+        return rows
+    return np.unique(rows)
+
+
+def _positions_in(known: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Where each of the sorted ``ids`` sits in the sorted ``known``, or None if one is missing
+    (a binary search each: cheaper than ``np.isin`` for a search's few rows)."""
+    if len(ids) > len(known):
+        return None
+    if ids is known:
+        return np.arange(len(ids))
+    at = np.searchsorted(known, ids)
+    if len(ids) and (at[-1] >= len(known) or not np.array_equal(known[np.minimum(at, len(known) - 1)], ids)):
+        return None
+    return at
+
+
+def _members(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in the sorted ``known`` (a binary search each: a batch's
+    plates against every known plate, without sorting the known ones again)."""
+    if not len(known):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    return known[at] == values
 
 
 def _ids_param(values) -> str:
@@ -157,7 +223,7 @@ class SqliteReadStore:
                                  (int(ids[mine[0]]), int(ids[mine[-1]]), day, len(mine), int(time_s[mine].min()),
                                   int(time_s[mine].max())))
                 plates = np.unique(np.asarray(reads.plate, dtype=np.int64))
-                new_plates = plates[~np.isin(plates, self._known_plates, assume_unique=True)]
+                new_plates = plates[~_members(plates, self._known_plates)]
                 conn.executemany("INSERT OR IGNORE INTO plates (plate) VALUES (?)", ((p,) for p in new_plates.tolist()))
             if batch is not None:
                 conn.execute("INSERT INTO batches (owner, batch_id, first_id, count) VALUES (?, ?, ?, ?)",
@@ -257,7 +323,7 @@ class SqliteReadStore:
         where, params, by_plate = [], [], False
         if query.plate is not None:
             try:
-                code = encode(query.plate)
+                code = plate_code(query.plate)
             except PlateError:
                 return np.empty(0, np.int64)
             where.append("plate = ?")
@@ -288,8 +354,12 @@ class SqliteReadStore:
         days = self._days_between(start, end)
         condition = " AND ".join(where)
         if by_plate:
-            queries = [(f"{_SELECT} FROM {table_of(d)} INDEXED BY {table_of(d)}_plate "
-                        f"WHERE {condition}", params) for d in days]
+            found: list = []
+            with self.db.lock:
+                for k, sql in enumerate(_by_plate_sql(tuple(days), condition)):
+                    terms = min(MAX_COMPOUND, len(days) - k * MAX_COMPOUND)
+                    found += self.db.conn.execute(sql, params * terms).fetchall()
+            queries = None
         elif np.isfinite(start) or np.isfinite(end):  # a window: the row-id ranges of its batch pieces
             with self.db.lock:
                 pieces = self.db.conn.execute(
@@ -301,8 +371,11 @@ class SqliteReadStore:
         else:
             queries = [(f"{_SELECT} FROM {table_of(d)}{' WHERE ' + condition if condition else ''}",
                         params) for d in days]
-        found = self._run(queries)
-        columns = {name: np.array([r[k] for r in found], dtype=np.int64 if name == "id" else READ_COLUMNS[name])
+        if queries is not None:
+            found = self._run(queries)
+        # one pass over the rows into per-column tuples, then one array per column
+        values = list(zip(*found, strict=True)) if found else [()] * len(_FOUND)
+        columns = {name: np.array(values[k], dtype=np.int64 if name == "id" else READ_COLUMNS[name])
                    for k, name in enumerate(_FOUND)}
         rows = columns["id"]
         retention_now = self._purged_at_s if now_s is None else max(now_s, self._purged_at_s)
@@ -320,11 +393,12 @@ class SqliteReadStore:
         bad = [n for n in names if n not in READ_COLUMNS]
         if bad:
             raise KeyError(f"no read column {bad[0]!r}; columns: {', '.join(READ_COLUMNS)}")
-        unique = np.unique(np.asarray(rows, dtype=np.int64))
+        unique = _sorted_unique(rows)
         last = self._last
-        if last is not None and all(n in last[1] for n in names) and np.isin(unique, last[0]).all():
-            at = np.searchsorted(last[0], unique)  # the last search's rows: already fetched
-            return {"id": unique, **{name: last[1][name][at] for name in names}}
+        if last is not None and all(n in last[1] for n in names):
+            at = _positions_in(last[0], unique)  # the last search's rows: already fetched
+            if at is not None:
+                return {"id": unique, **{name: last[1][name][at] for name in names}}
         found: list = []
         if len(unique):
             with self.db.lock:

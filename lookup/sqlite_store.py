@@ -92,6 +92,25 @@ class Database:
             self._depth -= 1
             self.conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
 
+    def reload(self) -> None:
+        """Reload cached state from the file as this connection sees it (after a savepoint was
+        rolled back inside an open transaction, which runs no rollback hook)."""
+        with self.lock:
+            for hook in self._rollback_hooks:
+                hook()
+
+    def abandon(self) -> None:
+        """Roll back whatever is open (after a COMMIT that failed) and reload cached state."""
+        with self.lock:
+            self._depth = 0
+            if not self.conn.in_transaction:
+                return
+            try:
+                self.conn.execute("ROLLBACK")
+            finally:
+                for hook in self._rollback_hooks:
+                    hook()
+
     def on_rollback(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after an outer transaction rolls back (to reload cached state)."""
         self._rollback_hooks.append(hook)
@@ -141,8 +160,8 @@ class SqliteAuditLog:
                          (row.seq, *(record[c] for c in _AUDIT_COLUMNS)))
             conn.executemany("INSERT OR REPLACE INTO audit_networks (owner, pos, searched) VALUES (?, ?, ?)",
                              [(e.owner, row.seq, int(e.searched)) for e in entries])
-            self.db.set_meta("audit_head", row.row_hash)
-            self.db.set_meta("audit_count", str(row.seq + 1))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('audit_head', ?), ('audit_count', ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (row.row_hash, str(row.seq + 1)))
             self._head, self._next_seq, self._count = row.row_hash, row.seq + 1, self._count + 1
         return row
 
@@ -261,6 +280,8 @@ class SqliteRateCounter(SlidingWindowCounter):
 
     def record(self, keys, time_s: float) -> None:
         keys = tuple(keys)
+        if not keys:  # nothing rate-limited was searched: no transaction to open
+            return
         with self.db.transaction() as conn:
             conn.executemany("INSERT INTO rates (key, time_s) VALUES (?, ?)", [(k, float(time_s)) for k in keys])
             super().record(keys, time_s)

@@ -86,20 +86,21 @@ def _pct(value: float) -> str:
 
 def _figures_table(title: str, figures: dict[str, ConditionFigures]) -> Table:
     table = Table(title=title, title_justify="left")
-    columns = ("condition", "samples", "exact", "no-read", "misread", "fast", "confusable", "before fmt", "fast",
-               "top confusions", "on live plates", "fast")
+    columns = ("condition", "samples", "exact", "no-read", "misread", "fast", "confusable", "std plates",
+               "before fmt", "fast", "top confusions", "on live plates", "fast")
     for column in columns:
         table.add_column(column, justify="left" if column in ("condition", "top confusions") else "right")
     for condition, f in figures.items():
         top = " ".join(f"{t}>{r}" for t, r, _ in f.top_confusions[:4])
         table.add_row(condition, f"{f.samples:,}", f"{f.exact:.1%}", f"{f.no_read:.1%}", f"{f.misread:.1%}",
-                      _pct(f.fast_misread), _pct(f.confusable_share), _pct(f.confusable_share_unformatted),
+                      _pct(f.fast_misread), _pct(f.confusable_share), _pct(f.confusable_share_standard),
+                      _pct(f.confusable_share_unformatted),
                       _pct(f.fast_confusable_share), top or "-",
                       f"{f.misread_live_hits}/{f.ca_misreads}", _pct(f.fast_misread_live_share))
     table.caption = ("misread: of reads; fast: the fast model on the same plates; confusable: share of "
-                     "substitutions within 0/O/D/Q 1/I/L/7 2/Z 5/S 8/B 6/G (engine, classifier before the "
-                     "plate format, fast model); on live plates: misread California plates that spell "
-                     "another live plate")
+                     "substitutions within 0/O/D/Q 1/I/L/7 2/Z 5/S 8/B 6/G (engine; engine on standard "
+                     "plates, without personalised ones; classifier before the plate format; fast model); "
+                     "on live plates: misread California plates that spell another live plate")
     table.caption_justify = "left"
     return table
 

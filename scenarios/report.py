@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from agencies.records import AgencyRecords
+from cameras.misread import misread_live_hits
 from lookup.audit_export import network_audit_csv, search_audit_csv
 from scenarios.builder import World
 from scenarios.output_files import StagedOutputs, staged_outputs
@@ -68,6 +69,34 @@ def reads_metrics(records: RunRecords) -> dict:
     }
 
 
+def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_000_000) -> dict:
+    """Misreads of the measured period that spell another car's plate in the run (a search
+    or hotlist alert then points at an innocent car), by day and night. Reads keep no speed,
+    so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them).
+    Done in chunks: a state-wide run's reads are gigabytes, and no copy of them is made."""
+    reads, plates = records.reads, records.vehicles.plate
+    live = np.unique(plates)
+    counts = np.zeros((2, 2), np.int64)  # [day, night] x [misreads, on live plates]
+    for lo in range(0, len(reads), chunk_rows):
+        part = slice(lo, lo + chunk_rows)
+        true = plates[reads.vehicle[part]]
+        wrong = reads.plate[part] != true
+        if records.warmup_days:
+            wrong &= reads.time_s[part] >= 0  # the warm-up is not measured
+        rows = np.flatnonzero(wrong)
+        hits = misread_live_hits(true[rows], reads.plate[part][rows], live)
+        night = world.capture.is_night(reads.time_s[part][rows], world.start_local_hour).astype(np.int64)
+        np.add.at(counts, (night, 0), 1)
+        np.add.at(counts, (night, 1), hits.astype(np.int64))
+
+    def block(misreads: np.int64, on_live: np.int64) -> dict:
+        n, hits = int(misreads), int(on_live)
+        return {"misreads": n, "on_live_plates": hits, "share": round(hits / n, 5) if n else None}
+
+    total = counts.sum(axis=0)
+    return {**block(*total), "by_condition": {"day": block(*counts[0]), "night": block(*counts[1])}}
+
+
 def build_report(world: World, records: RunRecords, timings_s: dict[str, float] | None = None) -> dict:
     spec = world.spec
     return {
@@ -76,7 +105,7 @@ def build_report(world: World, records: RunRecords, timings_s: dict[str, float] 
         "days": records.days,
         "warmup_days": records.warmup_days,
         "records_sha256": records.records_sha256,
-        "reads": reads_metrics(records),
+        "reads": {**reads_metrics(records), "misread_live_hits": misread_live_metrics(world, records)},
         "world": {
             "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
             "zones": world.net.n_zones, "calibration": world.calibration,
@@ -120,6 +149,7 @@ def render_markdown(report: dict) -> str:
         f"- Reads per camera per day: median {fig(r['per_camera_per_day']['median'])} "
         f"(p10 {fig(r['per_camera_per_day']['p10'])}, p90 {fig(r['per_camera_per_day']['p90'])}).",
         f"- Misread rate {fig(r['misread_rate'], True)}; no-read rate {fig(r['no_read_rate'], True)}.",
+        *_live_hit_lines(r),
         *_exposure_lines(report),
         "",
         "| owner | cameras | reads | median reads/camera/day |",
@@ -134,6 +164,16 @@ def render_markdown(report: dict) -> str:
     if "leakage" in report:
         lines += ["", leakage_markdown(report)]
     return "\n".join(lines) + "\n"
+
+
+def _live_hit_lines(reads: dict) -> list[str]:
+    live = reads.get("misread_live_hits")
+    if not live:
+        return []
+    day, night = live["by_condition"]["day"], live["by_condition"]["night"]
+    return [f"- Misreads that spell another car's plate in the run: {fig(live['on_live_plates'])} of "
+            f"{fig(live['misreads'])} ({fig(live['share'], True)}; by day {fig(day['on_live_plates'])} of "
+            f"{fig(day['misreads'])}, at night {fig(night['on_live_plates'])} of {fig(night['misreads'])})."]
 
 
 def _exposure_lines(report: dict) -> list[str]:
@@ -159,13 +199,13 @@ def leakage_markdown(report: dict) -> str:
              f"Searches in the measured period: {fig(report['searches']['total'])} ("
              + ", ".join(f"{k} {fig(v)}" for k, v in report["searches"]["by_true_beneficiary"].items()) + ")", "",
              "| true beneficiary | searches served | distinct reads delivered | deliveries | vehicles exposed | "
-             "targets | located | mislocated | median hours to locate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "targets | located | mislocated | median hours to locate | median guess error (m) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, block in (("federal", fed), ("out of state", oos)):
         lines.append(f"| {name} | {fig(block['searches_served'])} | {fig(block['reads_delivered'])} | "
                      f"{fig(block['deliveries'])} | {fig(block['vehicles_exposed'])} | {fig(block['targets'])} | "
                      f"{fig(block['targets_located'])} | {fig(block['targets_mislocated'])} | "
-                     f"{fig(block['median_hours_to_locate'])} |")
+                     f"{fig(block['median_hours_to_locate'])} | {fig(block['median_guess_error_m'])} |")
     lines += ["", "| channel | federal searches served | federal distinct reads | out-of-state searches served | "
               "out-of-state distinct reads |", "|---|---:|---:|---:|---:|"]
     for channel, f in fed["by_channel"].items():

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Path, Response
+import orjson
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from lookup.access import HotlistEntry, Invalid, Principal, ServedSearch, SharingSettings
+from lookup.api.group_commit import GroupCommit
 from lookup.api.schemas import (
-    AuditNetworkOut,
     AuditRowOut,
     BatchIn,
     BatchOut,
@@ -20,8 +26,6 @@ from lookup.api.schemas import (
     HotlistCheckIn,
     HotlistIn,
     HotlistOut,
-    NetworkOut,
-    ReadsOut,
     SearchIn,
     SearchOut,
     SharingIn,
@@ -48,54 +52,88 @@ SEARCH_ERRORS = {
 MAX_DETAIL_NETWORKS = 10
 
 
-def audit_row_out(row: AuditRow, owner: str | None = None) -> AuditRowOut:
-    """A row as JSON; with ``owner``, that owner's view: its own network's entry only, no hashes."""
+def audit_row_dict(row: AuditRow, owner: str | None = None) -> dict[str, Any]:
+    """A row as ``AuditRowOut``'s fields; with ``owner``, that owner's view: its own
+    network's entry only, no hashes."""
     entries = row.networks if owner is None else tuple(e for e in row.networks if e.owner == owner)
-    return AuditRowOut(
-        seq=row.seq, request_id=row.request_id, org=row.org, org_name=row.org_name, org_kind=row.org_kind,
-        user=row.user, time_s=row.time_s, reason=row.reason, case_number=row.case_number,
-        offense_type=row.offense_type, on_behalf_of=row.on_behalf_of, search_type=row.search_type,
-        plate=row.plate, filters=row.filters, window_start_s=row.window_start_s, window_end_s=row.window_end_s,
-        networks=[AuditNetworkOut(owner=e.owner, devices=e.devices, effect=e.effect, rule=e.rule,
-                                  searched=e.searched, reads=e.reads) for e in entries],
-        networks_searched=row.networks_searched, devices_searched=row.devices_searched,
-        reads_returned=row.reads_returned if owner is None else sum(e.reads for e in entries),
-        prev_hash=row.prev_hash if owner is None else None, row_hash=row.row_hash if owner is None else None)
+    return {
+        "seq": row.seq, "request_id": row.request_id, "org": row.org, "org_name": row.org_name,
+        "org_kind": row.org_kind, "user": row.user, "time_s": row.time_s, "reason": row.reason,
+        "case_number": row.case_number, "offense_type": row.offense_type, "on_behalf_of": row.on_behalf_of,
+        "search_type": row.search_type, "plate": row.plate, "filters": row.filters,
+        "window_start_s": row.window_start_s, "window_end_s": row.window_end_s,
+        "networks": [{"owner": e.owner, "devices": e.devices, "effect": e.effect, "rule": e.rule,
+                      "searched": e.searched, "reads": e.reads} for e in entries],
+        "networks_searched": row.networks_searched, "devices_searched": row.devices_searched,
+        "reads_returned": row.reads_returned if owner is None else sum(e.reads for e in entries),
+        "prev_hash": row.prev_hash if owner is None else None, "row_hash": row.row_hash if owner is None else None}
+
+
+def audit_row_out(row: AuditRow, owner: str | None = None) -> AuditRowOut:
+    """A row as JSON; with ``owner``, that owner's view (``audit_row_dict``)."""
+    return AuditRowOut(**audit_row_dict(row, owner))
+
+
+def _search_status(networks: list[dict[str, Any]], request_org: str) -> tuple[str, int, str, dict[str, str]]:
+    """(status, status code, detail, headers) of a search: 200 served, 403 denied, 429 rate limited."""
+    headers: dict[str, str] = {}
+    if any(n["searched"] for n in networks):
+        return "served", 200, f"searched {sum(n['searched'] for n in networks)} network(s)", headers
+    if not networks:
+        return "denied", 403, f"no network is shared with {request_org}", headers
+    limited = [n for n in networks if n["effect"] == "rate_limited"]
+    shown = limited or networks
+    detail = "; ".join(f"{n['owner']}: {n['rule']} ({n['message']})" for n in shown[:MAX_DETAIL_NETWORKS])
+    if len(shown) > MAX_DETAIL_NETWORKS:
+        detail += f"; and {len(shown) - MAX_DETAIL_NETWORKS} more"
+    if limited:
+        retry = max(n["retry_after_s"] or 0.0 for n in limited)
+        headers["Retry-After"] = str(max(1, math.ceil(retry)))
+        return "rate_limited", 429, f"rate limited: {detail}", headers
+    return "denied", 403, f"denied: {detail}", headers
+
+
+def _column(values: np.ndarray, dtype) -> np.ndarray:
+    """A column orjson writes as a JSON array (contiguous, of a type it knows)."""
+    return np.ascontiguousarray(values, dtype=dtype)
+
+
+def search_dict(served: ServedSearch) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status code, ``SearchOut``'s fields, headers) of a search; the read columns stay
+    numpy arrays for ``orjson`` (``search_json``)."""
+    outcome, table = served.outcome, served.reads
+    networks = [{"owner": n.owner, "via": n.via, "effect": n.decision.effect, "rule": n.decision.rule_ref,
+                 "message": n.decision.message, "searched": n.searched, "reads": n.reads,
+                 "delay_s": float(n.delay_s),
+                 "retry_after_s": None if n.decision.retry_after_s is None else float(n.decision.retry_after_s)}
+                for n in outcome.networks]
+    status, code, detail, headers = _search_status(networks, outcome.request.org)
+    reads = {"id": _column(table["id"], np.int64), "time_s": _column(table["time_s"], np.int64),
+             "camera": _column(table["camera"], np.int64), "owner": list(table["owner_slug"]),
+             "plate": decode_many(table["plate"]) if len(table["plate"]) else [],
+             "plate_state": _column(table["plate_state"], np.int64),
+             "confidence": _column(table["confidence"], np.float64),
+             "make": _column(table["make"], np.int64), "colour": _column(table["colour"], np.int64),
+             "body": _column(table["body"], np.int64), "delay_s": _column(table["delay_s"], np.float64)}
+    body = {"request_id": outcome.request.request_id, "status": status, "detail": detail, "networks": networks,
+            "reads_returned": len(outcome.rows), "truncated": served.truncated, "reads": reads,
+            "audit": audit_row_dict(outcome.audit)}
+    return code, body, headers
+
+
+def search_json(served: ServedSearch) -> Response:
+    """A search's answer serialised by orjson straight from the columns (no pydantic models
+    on the hot path; ``search_out`` builds the same body as a ``SearchOut``)."""
+    code, body, headers = search_dict(served)
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status_code=code, headers=headers,
+                    media_type="application/json")
 
 
 def search_out(served: ServedSearch) -> tuple[int, SearchOut, dict[str, str]]:
     """(status code, body, headers) of a search: 200 served, 403 denied, 429 rate limited."""
-    outcome, table = served.outcome, served.reads
-    networks = [NetworkOut(owner=n.owner, via=n.via, effect=n.decision.effect, rule=n.decision.rule_ref,
-                           message=n.decision.message, searched=n.searched, reads=n.reads, delay_s=n.delay_s,
-                           retry_after_s=n.decision.retry_after_s) for n in outcome.networks]
-    headers: dict[str, str] = {}
-    if any(n.searched for n in networks):
-        status, code, detail = "served", 200, f"searched {sum(n.searched for n in networks)} network(s)"
-    elif not networks:
-        status, code, detail = "denied", 403, f"no network is shared with {outcome.request.org}"
-    else:
-        limited = [n for n in networks if n.effect == "rate_limited"]
-        shown = limited or networks
-        detail = "; ".join(f"{n.owner}: {n.rule} ({n.message})" for n in shown[:MAX_DETAIL_NETWORKS])
-        if len(shown) > MAX_DETAIL_NETWORKS:
-            detail += f"; and {len(shown) - MAX_DETAIL_NETWORKS} more"
-        if limited:
-            retry = max(n.retry_after_s or 0.0 for n in limited)
-            headers["Retry-After"] = str(max(1, math.ceil(retry)))
-            status, code, detail = "rate_limited", 429, f"rate limited: {detail}"
-        else:
-            status, code, detail = "denied", 403, f"denied: {detail}"
-    reads = ReadsOut(
-        id=table["id"].tolist(), time_s=table["time_s"].tolist(), camera=table["camera"].tolist(),
-        owner=table["owner_slug"].tolist(), plate=decode_many(table["plate"]) if len(table["plate"]) else [],
-        plate_state=table["plate_state"].tolist(), confidence=[float(c) for c in table["confidence"]],
-        make=table["make"].tolist(), colour=table["colour"].tolist(), body=table["body"].tolist(),
-        delay_s=table["delay_s"].tolist())
-    body = SearchOut(request_id=outcome.request.request_id, status=status, detail=detail, networks=networks,
-                     reads_returned=len(outcome.rows), truncated=served.truncated, reads=reads,
-                     audit=audit_row_out(outcome.audit))
-    return code, body, headers
+    code, body, headers = search_dict(served)
+    reads = {k: v if isinstance(v, list) else v.tolist() for k, v in body["reads"].items()}
+    return code, SearchOut(**{**body, "reads": reads}), headers
 
 
 def json_response(model, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -115,19 +153,59 @@ def batch_reads(body: BatchIn, max_reads: int) -> Reads:
     if n > max_reads:
         raise Invalid("reads", f"the batch has {n} reads; at most {max_reads} per batch")
 
-    def column(values, default):
+    arrays = cols._arrays or {}  # the columns the fast check already made
+
+    def column(values, default, name=None):
+        if name in arrays:
+            return arrays[name]
         return np.full(n, default) if values is None else np.asarray(values)
 
     return Reads.from_columns({
-        "time_s": np.asarray(cols.time_s, dtype=np.int64), "camera": np.asarray(cols.camera, dtype=np.int64),
+        "time_s": np.asarray(column(cols.time_s, 0, "time_s"), dtype=np.int64),
+        "camera": np.asarray(column(cols.camera, 0, "camera"), dtype=np.int64),
         "owner": np.zeros(n), "plate": encode_many(cols.plates) if n else np.zeros(0),
-        "plate_state": column(cols.plate_state, 0), "confidence": column(cols.confidence, 1.0),
-        "make": column(cols.make, 0), "colour": column(cols.colour, 0), "body": column(cols.body, 0),
+        "plate_state": column(cols.plate_state, 0, "plate_state"),
+        "confidence": column(cols.confidence, 1.0, "confidence"), "make": column(cols.make, 0, "make"),
+        "colour": column(cols.colour, 0, "colour"), "body": column(cols.body, 0, "body"),
         "vehicle": np.full(n, -1)})
 
 
-def data_routes(service: PersistentService, auth: Callable[..., Principal], limits) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+_LONG_INTEGER = re.compile(rb"[0-9]{20}")
+
+
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses (a 20,000-read batch: ~4x faster than
+    ``json.loads``). A body orjson refuses, or one with a 20-digit number (which orjson
+    would read as a float), goes to ``json.loads``, so what is refused, and how, is as before."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                if _LONG_INTEGER.search(body):
+                    raise orjson.JSONDecodeError("", "", 0)
+                self._json = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                self._json = json.loads(body)
+        return self._json
+
+
+class OrjsonRoute(APIRoute):
+    """A route reading its JSON body with ``OrjsonRequest``."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handler(OrjsonRequest(request.scope, request.receive))
+
+        return route
+
+
+def data_routes(service: PersistentService, auth: Callable[..., Principal], limits,
+                group: GroupCommit | None = None) -> APIRouter:
+    router = APIRouter(prefix="/v1", route_class=OrjsonRoute)
+    group = group or GroupCommit(service.db)
 
     @router.post("/reads/batches", tags=["reads"], status_code=201, response_model=BatchOut,
                  responses={**ERRORS, 200: {"model": BatchOut, "description": "batch id seen before: nothing new"}},
@@ -140,7 +218,7 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
 
     @router.post("/searches", tags=["searches"], response_model=SearchOut, responses=SEARCH_ERRORS,
                  summary="search the networks shared with you, as declared")
-    def search(body: SearchIn, who: Principal = Depends(auth)) -> Response:
+    async def search(body: SearchIn, who: Principal = Depends(auth)) -> Response:
         q = body.query
         request = SearchRequest(
             request_id=body.request_id or service.new_request_id(), org=who.org or "", user=body.user,
@@ -150,8 +228,17 @@ def data_routes(service: PersistentService, auth: Callable[..., Principal], limi
             query=ReadQuery(plate=q.plate, plate_pattern=q.plate_pattern, make=q.make, colour=q.colour,
                             body=q.body, start_s=q.start_s, end_s=q.end_s,
                             cameras=None if q.cameras is None else tuple(q.cameras)))
-        code, out, headers = search_out(service.search(who, request, limits.max_search_reads))
-        return json_response(out, code, headers)
+        # A search is about a millisecond under the database lock, as long as handing it to a
+        # worker thread and back (profiled: the hop was a quarter of the server's time). So
+        # it runs here on the event loop, in the searches' shared transaction (group_commit),
+        # when the lock is free, and waits in a worker thread (leaving the loop to other
+        # requests) when a batch or an admin call holds it.
+        pending = group.run(service.search, who, request, limits.max_search_reads)
+        if pending is not None:
+            served = await pending
+        else:
+            served = await run_in_threadpool(service.search, who, request, limits.max_search_reads)
+        return search_json(served)
 
     @router.get("/hotlist", tags=["hotlists"], response_model=list[HotlistOut], responses=ERRORS,
                 summary="your organization's hotlist")

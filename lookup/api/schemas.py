@@ -7,13 +7,15 @@ integer seconds since the scenario start (the simulation clock), as in the simul
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from lookup.requests import ORG_KINDS, SEARCH_TYPES
 from lookup.store import PatternError, parse_pattern
-from sim.plates import PlateError, encode
+from sim.plates import PlateError, encode, normalise
 
 MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
 TimeS = Annotated[int, Field(ge=-MAX_TIME_S, le=MAX_TIME_S, description="seconds since the scenario start (negative in a run's warm-up)")]
@@ -43,8 +45,11 @@ def _no_client_time(field: str):
     return field_validator(field)(classmethod(check))
 
 
+_PLATE = re.compile(r"[0-9A-Z]{1,8}")  # a normalised plate sim.plates.encode takes
+
+
 def _check_plate(value: str | None) -> str | None:
-    if value is not None:
+    if value is not None and _PLATE.fullmatch(normalise(value)) is None:  # encode names the fault
         try:
             encode(value)
         except PlateError as error:
@@ -72,6 +77,20 @@ class ReadColumnsIn(Strict):
     """One batch of reads, column by column (every list equally long)."""
 
     _plates: list[str] = PrivateAttr(default_factory=list)  # normalised, set by the check below
+    _arrays: dict[str, np.ndarray] | None = PrivateAttr(default=None)  # set by the fast check
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _fast(cls, data: Any, handler) -> ReadColumnsIn:
+        # A batch of plain, valid columns is checked column by column in numpy (a 20,000-read
+        # batch was ~20 ms in per-value validation); anything else takes the per-value
+        # path, so every refusal is the same 422 as before.
+        checked = _fast_columns(data)
+        if checked is None:
+            return handler(data)
+        model = cls.model_construct(**{k: data.get(k) for k in cls.model_fields})
+        model._plates, model._arrays = checked
+        return model
 
     time_s: list[TimeS]
     camera: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(description="device number")
@@ -84,6 +103,8 @@ class ReadColumnsIn(Strict):
 
     @model_validator(mode="after")
     def _same_length(self) -> ReadColumnsIn:
+        if self._arrays is not None:  # the fast check has done all of this
+            return self
         n = len(self.time_s)
         for name in ("camera", "plate", "plate_state", "confidence", "make", "colour", "body"):
             values = getattr(self, name)
@@ -100,6 +121,64 @@ class ReadColumnsIn(Strict):
     def plates(self) -> list[str]:
         """The plates, normalised."""
         return self._plates
+
+
+_READ_INTS = {"time_s": (-MAX_TIME_S, MAX_TIME_S), "camera": (0, 2**31 - 1), "plate_state": (0, 255),
+              "make": (0, 255), "colour": (0, 255), "body": (0, 255)}
+_PLATES_JOINED = re.compile(r"(?:[A-Za-z0-9 .-]{1,16}\n)*[A-Za-z0-9 .-]{1,16}")
+
+
+def _array(values: Any, n: int, kinds: str) -> np.ndarray | None:
+    """``values`` as a 1-d array of ``n`` numbers of a kind in ``kinds`` ("i" int, "f" float),
+    else None. JSON booleans become 1 and 0, as pydantic's lax ints and floats take them."""
+    if type(values) is not list or len(values) != n:
+        return None
+    try:
+        column = np.array(values) if n else np.zeros(0, np.int64)
+    except (OverflowError, ValueError):
+        return None
+    return column if column.ndim == 1 and column.dtype.kind in kinds and column.dtype.itemsize == 8 else None
+
+
+def _fast_columns(data: Any) -> tuple[list[str], dict[str, np.ndarray]] | None:
+    """(normalised plates, numpy columns) of a batch that passes every check of
+    ``ReadColumnsIn``, checked column by column; None for anything else (numbers that are
+    not plain ints or floats, text that is not a plate, missing or unknown fields)."""
+    if not isinstance(data, dict) or not {"time_s", "camera", "plate"} <= data.keys() \
+            or not data.keys() <= {*_READ_INTS, "plate", "confidence"}:
+        return None
+    n = len(data["time_s"]) if type(data["time_s"]) is list else -1
+    arrays: dict[str, np.ndarray] = {}
+    for name, (lo, hi) in _READ_INTS.items():
+        if data.get(name) is None and name not in ("time_s", "camera"):
+            continue
+        column = _array(data.get(name), n, "i")
+        if column is None or (n and (column.min() < lo or column.max() > hi)):
+            return None
+        arrays[name] = column
+    if data.get("confidence") is not None:
+        column = _array(data["confidence"], n, "if")
+        if column is None:
+            return None
+        column = column.astype(np.float64)
+        if n and not (np.isfinite(column).all() and column.min() >= 0 and column.max() <= 1):
+            return None
+        arrays["confidence"] = column
+    plate = data["plate"]
+    if type(plate) is not list or len(plate) != n:
+        return None
+    try:
+        joined = "\n".join(plate)
+    except TypeError:  # not every plate is text
+        return None
+    # one line per plate: a plate holding a newline would pass as two
+    if n and (joined.count("\n") != n - 1 or _PLATES_JOINED.fullmatch(joined) is None):
+        return None
+    plates = normalise_many(plate)
+    lengths = np.fromiter(map(len, plates), np.int64, n)
+    if n and (lengths.min() < 1 or lengths.max() > 8):
+        return None
+    return plates, arrays
 
 
 class BatchIn(Strict):

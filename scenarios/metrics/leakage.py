@@ -64,7 +64,7 @@ def located_targets(records: RunRecords, agencies: AgencyRecords, truth: GroundT
     d = measured_deliveries(agencies)
     reads, cams, vehicles = records.reads, records.cameras, records.vehicles
     located = mislocated = 0
-    hours = []
+    hours, errors_m = [], []
     for (beneficiary, vehicle), own in sorted(by_target.items()):
         b = agencies.beneficiaries.index(beneficiary)
         mine = d.take(d.beneficiary == b)
@@ -75,6 +75,7 @@ def located_targets(records: RunRecords, agencies: AgencyRecords, truth: GroundT
                            float(truth.home_lat[vehicle]))
         if guess.camera is None:
             continue
+        errors_m.append(guess.error_m)
         if guess.correct:
             located += 1
             if guess.located_at_s is not None:
@@ -82,7 +83,10 @@ def located_targets(records: RunRecords, agencies: AgencyRecords, truth: GroundT
         else:
             mislocated += 1
     return {"targets": len(by_target), "targets_located": located, "targets_mislocated": mislocated,
-            "median_hours_to_locate": round(float(np.median(hours)), 2) if hours else None}
+            "median_hours_to_locate": round(float(np.median(hours)), 2) if hours else None,
+            # how close a guess gets, located or not: moves with camera density even
+            # where few guesses fall inside the radius
+            "median_guess_error_m": round(float(np.median(errors_m)), 1) if errors_m else None}
 
 
 def leakage_by_kind(records: RunRecords, agencies: AgencyRecords, truth: GroundTruth, kind: str) -> dict:

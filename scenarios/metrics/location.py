@@ -27,6 +27,7 @@ class Inference:
     camera: int | None  # the camera the beneficiary would take for the home, or None
     correct: bool  # within LOCATE_RADIUS_M of the true home
     located_at_s: float | None  # when the guess first pointed within the radius (delivery time)
+    error_m: float | None = None  # how far the final guess lies from the true home
 
 
 def night_number(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
@@ -54,12 +55,15 @@ def infer_home(camera: np.ndarray, night: np.ndarray, delivered_s: np.ndarray, c
     first: dict[int, int] = {}
     best: int | None = None
     located_at = None
-    near_cache: dict[int, bool] = {}
+    distance_cache: dict[int, float] = {}
+
+    def distance_m(c: int) -> float:
+        if c not in distance_cache:
+            distance_cache[c] = float(haversine_m(cam_lon[c], cam_lat[c], home_lon, home_lat))
+        return distance_cache[c]
 
     def near(c: int) -> bool:
-        if c not in near_cache:
-            near_cache[c] = bool(haversine_m(cam_lon[c], cam_lat[c], home_lon, home_lat) <= LOCATE_RADIUS_M)
-        return near_cache[c]
+        return distance_m(c) <= LOCATE_RADIUS_M
 
     for step, i in enumerate(order):
         c = int(camera[i])
@@ -74,4 +78,4 @@ def infer_home(camera: np.ndarray, night: np.ndarray, delivered_s: np.ndarray, c
             located_at = float(delivered_s[i])
     if best is None:
         return Inference(None, False, None)
-    return Inference(best, near(best), located_at)
+    return Inference(best, near(best), located_at, distance_m(best))

@@ -80,6 +80,9 @@ def test_evaluate_prints_rates_per_condition(app):
         assert r["fast_confusable_share"] is not None and 0 <= r["fast_confusable_share"] <= 1
         assert 0 <= r["misread_live_hits"] <= r["ca_misreads"]
         assert all(len(pair) == 3 for pair in r["top_confusions"])
+        # before and after the plate format, and on standard plates alone: a share or null
+        for key in ("confusable_share", "confusable_share_unformatted", "confusable_share_standard"):
+            assert key in r and (r[key] is None or 0 <= r[key] <= 1)
     assert rates["clean"]["fast_misread"] is None  # the fast model has no clean condition
     assert out["live_plates"] == 20000 and 0 <= out["overall"]["misread"] <= 1
 

@@ -120,3 +120,19 @@ def test_neighbouring_misreads_land_on_live_plates_more_often_in_a_denser_popula
     read = true + ((last % 10) + 1 - last) * BASE  # the next digit, wrapping 9 -> 0
     # about 1% of the neighbours of 400,000 cars' plates are live, 80 times fewer of 5,000 cars'
     assert misread_live_hits(true, read, dense).mean() > misread_live_hits(true, read, sparse).mean() + 0.005
+
+
+def test_standard_plates_leave_out_the_personalised_ones():
+    rows = [("7ABC123", "7A8C123"),  # standard: B->8
+            ("B0B5S", "BOB5S"),  # personalised: 0->O, which no format could resolve
+            ("7DBC100", "7DBC1OO")]  # standard: 0->O twice
+    readings = _readings(rows)
+    mixed = SampleReadings(Samples(readings.samples.text, readings.samples.state, readings.samples.condition,
+                                   readings.samples.seed, (False, True, False)),
+                           readings.read, readings.no_read, readings.confidence)
+    day = CONDITIONS.index("day")
+    standard = count_errors(mixed.standard_plates()).substitutions[day]
+    by_hand = count_errors(_readings([rows[0], rows[2]])).substitutions[day]
+    assert np.array_equal(standard, by_hand) and standard.sum() == 3
+    assert count_errors(mixed).substitutions[day].sum() == 4
+    assert readings.standard_plates() is readings  # no personalised plates: nothing to leave out

@@ -22,7 +22,8 @@ def reader():
 
 def test_clean_daytime_crops_read_exactly(reader):
     # 240 clean plates over every state's layout (California mostly): the target is >= 99%
-    readings = run_samples(draw_samples(240, seed=101, conditions=("clean",), ca_share=0.5), workers=1)
+    readings = run_samples(draw_samples(240, seed=101, conditions=("clean",), out_of_state_share=0.5,
+                                        personalised_share=0.0), workers=1)
     exact = np.mean([r == t for r, t in zip(readings.read, readings.samples.text, strict=True)])
     assert exact >= 0.99, [(t, r) for r, t in zip(readings.read, readings.samples.text, strict=True) if r != t]
 

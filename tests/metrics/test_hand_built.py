@@ -86,9 +86,11 @@ def test_two_reads_of_one_night_across_midnight_do_not_locate_and_two_nights_do(
     assert night_number(one_night.reads.time_s, 0.0).tolist() == [0, 0]
     out = leakage_by_kind(one_night, _agencies([_search(0, 2 * DAY, [0, 1])]), TRUTH, "federal")
     assert out["targets"] == 1 and out["targets_located"] == 0 and out["targets_mislocated"] == 0
+    assert out["median_guess_error_m"] is None  # no guess, no distance
     two_nights = _records([(NIGHT, 0, TARGET, 0), (NIGHT + DAY, 0, TARGET, 0)])
     out = leakage_by_kind(two_nights, _agencies([_search(0, 2 * DAY, [0, 1], delay_s=6 * 3600)]), TRUTH, "federal")
     assert out["targets_located"] == 1 and out["median_hours_to_locate"] == pytest.approx(6.0)
+    assert out["median_guess_error_m"] == pytest.approx(104.0, abs=2.0)  # camera 0 is about 100 m from HOME
 
 
 def test_a_misread_that_points_elsewhere_mislocates_the_target():
@@ -97,6 +99,7 @@ def test_a_misread_that_points_elsewhere_mislocates_the_target():
                         (NIGHT, 0, TARGET, 0)])
     out = leakage_by_kind(records, _agencies([_search(0, 4 * DAY, [0, 1, 2, 3])]), TRUTH, "federal")
     assert out["targets_located"] == 0 and out["targets_mislocated"] == 1
+    assert out["median_guess_error_m"] == pytest.approx(4_480.0, rel=0.02)  # camera 1 is 4.4 km east of HOME
     assert out["vehicles_exposed"] == 2  # the bystander whose car was misread is exposed too
 
 
