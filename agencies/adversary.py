@@ -3,7 +3,7 @@
 An adaptive agency pursues the same targets, arriving at the same times, as a static one
 (``interest.draw_targets`` on the same stream). For each target it makes attempts one at
 a time, ``attempt_interval_days`` apart, up to a budget (by default what a static agency
-spends on average), and chooses each attempt's channel by Thompson sampling over a
+spends on average, spread over the span of a static agency's attempts), and chooses each attempt's channel by Thompson sampling over a
 Beta belief per channel, shared by all its targets (docs/arms-race.md):
 
 - prior: Beta(1 + w p, 1 + w (1 - p)) with p the channel's probability in the scenario's
@@ -120,7 +120,10 @@ class Campaign:
         self.stopped_located = False
         self.received_rows: list[np.ndarray] = []
         self.received_at: list[np.ndarray] = []
-        self.interval_s = spec.dynamics.learning.attempt_interval_days * DAY_S
+        interval_days = spec.dynamics.learning.attempt_interval_days
+        if interval_days is None:
+            interval_days = spec.follow_ups * spec.follow_up_interval_days / max(budget - 1, 1)
+        self.interval_s = max(interval_days, 1 / 24) * DAY_S
         # like a static agency's first attempt on a channel: within two days of the arrival
         self.first_attempt_s = target.first_s + float(learner.rng.random()) * 2 * DAY_S
 

@@ -19,7 +19,9 @@ class AdversarySpec:
     """How an adaptive outside agency learns (docs/arms-race.md)."""
 
     prior_weight: float = 4.0  # pseudo-attempts behind the channel table's probabilities (assumption)
-    attempt_interval_days: float = 2.0  # between one target's attempts (assumption)
+    # between one target's attempts; None: the budget spread over the span of a static
+    # agency's attempts (follow_ups x follow_up_interval_days), so both pursue as long
+    attempt_interval_days: float | None = None
     # attempts per target: None = what a static agency makes on average (channel
     # probabilities times 1 + follow_ups), so both spend the same effort
     attempts_per_target: int | None = None

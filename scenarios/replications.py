@@ -63,5 +63,5 @@ def paired_differences(base: list[dict], other: list[dict]) -> dict:
                 out[key] = paired_difference(xs, ys).as_dict()
         return out
 
-    keys = ("searches", "leakage", "visibility", "cost")
+    keys = ("searches", "leakage", "visibility", "cost", "adversary", "audits", "insider")
     return walk([{k: r[k] for k in keys if k in r} for r in base], [{k: r[k] for k in keys if k in r} for r in other])
