@@ -82,8 +82,8 @@ class AgencyPlayer:
         self.adversary, self.campaigns, self.auditors = adversary, list(campaigns), list(auditors)
         self.misconfigurations = list(misconfigurations)
         self._locate_context = locate_context
-        if self.campaigns:
-            self.plans = [p for p in self.plans if not _outside_attempt(p)]
+        # the planned outside attempts stay in ``plans`` (hotlist follow-ups are numbered
+        # after them) but are not played: the pursuits make their own
 
     # --- misconfiguration: the vendor changes the owner's sharing ------------------------
 
@@ -188,7 +188,8 @@ class AgencyPlayer:
 
     def process(self, env: simpy.Environment) -> Generator:
         """Searches in time order; every hour of the measured period, the hotlist check."""
-        queue: list = [(p.time_s, i, p) for i, p in enumerate(self.plans)]
+        queue: list = [(p.time_s, i, p) for i, p in enumerate(self.plans)
+                       if not (self.campaigns and _outside_attempt(p))]
         counter = len(queue)
         for campaign in self.campaigns:  # adaptive pursuits: one attempt at a time
             queue.append((campaign.first_attempt_s, counter, campaign))

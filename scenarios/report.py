@@ -194,9 +194,10 @@ def arms_race_markdown(report: dict) -> str:
              f"{fig(ins.get('located'))} homes placed correctly by the officer.",
              f"Federal distinct reads per week: {', '.join(fig(w) for w in report['leakage']['federal']['weekly'])}.",
              "", "| channel | episodes of misuse | detected | median days to detection |", "|---|---:|---:|---:|"]
+    detection = report.get("arms_race", {}).get("detection", {})
     for channel, days in aud["median_days_to_detect"].items():
-        lines.append(f"| {channel} | {fig(aud['episodes'].get(channel))} | {fig(aud['detected'].get(channel))} | "
-                     f"{fig(days)} |")
+        lines.append(f"| {channel} | {fig(detection.get('episodes', {}).get(channel))} | "
+                     f"{fig(detection.get('detected', {}).get(channel))} | {fig(days)} |")
     return "\n".join(lines)
 
 

@@ -80,8 +80,7 @@ def adversary_report(agencies: AgencyRecords) -> dict:
         chans = [c for _, c in sorted(attempts)]
         switches += sum(a != b for a, b in zip(chans, chans[1:], strict=False))
     stopped = sum(p.stopped_located for p in dyn.pursuits) if dyn else 0
-    return {"strategy": strategy, "channel_switches": switches, "stopped_after_locating": stopped,
-            "pursuits": len(by_target)}
+    return {"strategy": strategy, "channel_switches": switches, "stopped_after_locating": stopped}
 
 
 def _episodes(agencies: AgencyRecords) -> dict[str, dict[tuple, list[SearchRecord]]]:
@@ -97,6 +96,18 @@ def _episodes(agencies: AgencyRecords) -> dict[str, dict[tuple, list[SearchRecor
 
 
 def audits_report(agencies: AgencyRecords) -> dict:
+    """The owners' audits: what they flagged (true: a search that was not legitimate),
+    sanctions and their legitimate cost, and the median days to detection by channel."""
+    figures, _ = _audits(agencies)
+    return figures
+
+
+def detection_report(agencies: AgencyRecords) -> dict:
+    """Episodes of misuse and how many were detected, by channel; sanctions by action."""
+    return _audits(agencies)[1]
+
+
+def _audits(agencies: AgencyRecords) -> tuple[dict, dict]:
     dyn = agencies.dynamics
     runs = dyn.audits if dyn else ()
     sanctions = dyn.sanctions if dyn else ()
@@ -122,7 +133,7 @@ def audits_report(agencies: AgencyRecords) -> dict:
         if m.closed_by_audit and m.end_s is not None:
             days.setdefault("misconfiguration", []).append((m.end_s - m.start_s) / DAY_S)
     channels = sorted(episodes)
-    return {
+    figures = {
         "runs": len(runs),
         "rows_flagged": len(flagged_at),
         "true_flags": true_flags,
@@ -130,11 +141,13 @@ def audits_report(agencies: AgencyRecords) -> dict:
         "sanctions": len(sanctions),
         "legit_searches_sanctioned": hit,
         "median_days_to_detect": {c: round(float(np.median(days[c])), 2) if c in days else None for c in channels},
+    }
+    detection = {
         "episodes": {c: episodes[c] for c in channels},
         "detected": {c: len(days.get(c, ())) for c in channels},
-        "sanctions_by_action": {a: sum(s.action == a for s in sanctions)
-                                for a in sorted({s.action for s in sanctions})},
+        "sanctions_by_action": {a: sum(s.action == a for s in sanctions) for a in sorted({s.action for s in sanctions})},
     }
+    return figures, detection
 
 
 def insider_report(records: RunRecords, agencies: AgencyRecords, truth: GroundTruth) -> dict:
@@ -163,6 +176,8 @@ def timeline(agencies: AgencyRecords) -> dict:
     dyn = agencies.dynamics
     return {
         "weeks": weeks(agencies),
+        "pursuits": len(dyn.pursuits) if dyn else 0,
+        "detection": detection_report(agencies),
         "attempts_weekly_by_channel": weekly_attempts(agencies),
         "audit_days": sorted({round(r.time_s / DAY_S, 2) for r in (dyn.audits if dyn else ())}),
         "sanction_days": [round(s.start_s / DAY_S, 2) for s in (dyn.sanctions if dyn else ())],
