@@ -7,7 +7,9 @@ Outside agencies (federal, out-of-state) pursue each target through several chan
 each attempted with its own probability, at times and with wording drawn once from
 named streams. Attempts are planned before the run and do not depend on what earlier
 attempts got: under common random numbers every policy faces the very same requests, so
-a difference between policies is the policy's alone.
+a difference between policies is the policy's alone. That is the static adversary; an
+adaptive one (``agencies.adversary``) pursues the same targets but chooses each attempt
+from what the earlier ones got.
 """
 
 from __future__ import annotations

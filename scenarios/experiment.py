@@ -219,6 +219,10 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
     planned = planned or plan_searches(world)
     clock.lap("plan")
     if service_url:
+        d = dynamics or world.spec.interest.dynamics
+        if d.adversary != "static" or d.audits:
+            raise ScenarioError("--service: adaptive adversaries and owners' audits are played in process only; "
+                                "run without --service (misconfiguration events are not sent to a service either)")
         return _run_at_service(world, policy, planned, service_url, on_batch, timings)
     traffic = traffic or simulate(world, on_batch)
     clock.lap("traffic")
