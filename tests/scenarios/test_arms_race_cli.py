@@ -86,6 +86,7 @@ def test_run_writes_the_arms_race_into_the_report(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--adversary", "clever"], "--adversary: 'clever' is not one of static, adaptive"),
     (["--audit-days", "-3"], "--audit-days: -3 must be between 0 (no audits) and 3650"),
+    (["--audit-days", "nan"], "--audit-days: nan must be between"),
 ])
 def test_bad_arms_race_options_fail_with_one_error_line(tmp_path, args, message):
     result = CliRunner().invoke(app, ["compare", FIXTURE, "--policy", "open", *args, "--out", str(tmp_path / "o")])
