@@ -7,7 +7,9 @@ Outside agencies (federal, out-of-state) pursue each target through several chan
 each attempted with its own probability, at times and with wording drawn once from
 named streams. Attempts are planned before the run and do not depend on what earlier
 attempts got: under common random numbers every policy faces the very same requests, so
-a difference between policies is the policy's alone.
+a difference between policies is the policy's alone. That is the static adversary; an
+adaptive one (``agencies.adversary``) pursues the same targets but chooses each attempt
+from what the earlier ones got.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agencies.dynamics import DynamicsSpec
 from agencies.reasons import (
     REASON_MIX,
     TASK_FORCE_REASONS,
@@ -37,7 +40,9 @@ from sim.records import Cameras, Vehicles
 DAY_S = 86_400
 CHANNELS = ("direct", "national_lookup", "proxy_honest", "proxy_vague", "proxy_disguised", "task_force",
             "fusion_relay", "multi_hop")
-PLANNED_CHANNELS = tuple(c for c in CHANNELS if c != "national_lookup")  # a direct search reaches both
+# a direct search reaches both direct and national_lookup; listed in full: the plan draws per channel in this order
+PLANNED_CHANNELS = ("direct", "proxy_honest", "proxy_vague", "proxy_disguised", "task_force", "fusion_relay",
+                    "multi_hop")
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class InterestSpec:
     hotlist_follow_up_share: float = 0.005  # hits the camera owner follows with a lookup (assumption)
     reason_mix: ReasonMix = REASON_MIX  # how officers write reasons (agencies.reasons, with sources)
     declare_own_share: float = 0.8  # own searches that name the own agency as beneficiary (assumption)
+    dynamics: DynamicsSpec = DynamicsSpec()  # adversary, audits, misconfiguration, insider (agencies.dynamics)
 
     def channels_for(self, slug: str, kind: str) -> dict[str, ChannelSpec]:
         if slug in self.agency_channels:
@@ -183,7 +189,6 @@ def plan_outside(registry: dict[str, Agency], vehicles: Vehicles, days: float, s
     """
     out: list[PlannedSearch] = []
     residents = np.nonzero(vehicles.plate_state == 0)[0]  # CA plates: people who live here
-    lead_s = spec.attempt_span_days * DAY_S
     end_s = days * DAY_S
     for slug, rate in sorted(spec.targets_per_30_days.items()):
         agency = registry.get(slug)
@@ -193,9 +198,7 @@ def plan_outside(registry: dict[str, Agency], vehicles: Vehicles, days: float, s
         kind = true_kind(org)
         channels = spec.channels_for(slug, kind)
         rng = streams.generator(f"agencies/interest/{slug}")
-        count = min(int(rng.poisson(rate * (days * DAY_S + lead_s) / (30 * DAY_S))), len(residents))
-        targets = rng.choice(residents, size=count, replace=False)
-        arrivals = rng.uniform(-lead_s, end_s, count)
+        targets, arrivals = draw_targets(rng, residents, rate, days, spec)
         for t_index, (vehicle, first) in enumerate(zip(targets, arrivals, strict=True)):
             plate = decode(vehicles.plate[vehicle])
             for channel in PLANNED_CHANNELS:
@@ -214,6 +217,22 @@ def plan_outside(registry: dict[str, Agency], vehicles: Vehicles, days: float, s
                     out.append(PlannedSearch(t, request, slug, kind, channel, (*chain, slug), ch.handoff_delay_s,
                                              int(vehicle), False, adversarial=adversarial))
     return out
+
+
+def draw_targets(rng: np.random.Generator, residents: np.ndarray, rate: float, days: float,
+                 spec: InterestSpec) -> tuple[np.ndarray, np.ndarray]:
+    """An outside agency's targets (vehicles) and their arrival times: the first draws of
+    its stream, so a static and an adaptive agency pursue the same people at the same times."""
+    lead_s = spec.attempt_span_days * DAY_S
+    count = min(int(rng.poisson(rate * (days * DAY_S + lead_s) / (30 * DAY_S))), len(residents))
+    targets = rng.choice(residents, size=count, replace=False)
+    return targets, rng.uniform(-lead_s, days * DAY_S, count)
+
+
+def declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registry: dict[str, Agency],
+             rng: np.random.Generator, draw: np.ndarray, request_id: str):
+    """The declared face of one outside attempt (request or None, chain, adversarial)."""
+    return _declared(channel, org, plate, t, spec, registry, rng, draw, request_id)
 
 
 def _declared(channel: str, org, plate: str, t: int, spec: InterestSpec, registry: dict[str, Agency],

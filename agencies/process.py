@@ -17,15 +17,24 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from agencies.adversary import Campaign
+from agencies.audits import misconfiguration_process
+from agencies.dynamics import MisconfigurationEvent
 from agencies.interest import Hotlist, PlannedSearch, hotlist_follow_up
+from agencies.locating import infer_home, night_number
 from agencies.records import (
     DELIVERY_CHANNELS,
     AgencyRecords,
+    Dynamics,
+    Misconfiguration,
     NetworkReached,
+    Pursuit,
     SearchRecord,
     deliveries_of,
 )
+from lookup.sanctions import SanctionTable
 from lookup.search import Approver
+from sim.plates import encode
 from sim.random_streams import combine_keys, keyed_uniforms
 
 HOUR_S = 3600.0
@@ -55,13 +64,87 @@ class AgencyPlayer:
         self.hotlist_hits = 0
         self.follow_ups = 0
         self._checked_batches = 0
+        # the arms race (agencies.adversary, agencies.audits): set by ``arm``
+        self.campaigns: list[Campaign] = []
+        self.sanctions = SanctionTable()
+        self.auditors: list = []
+        self.misconfigurations: list[MisconfigurationEvent] = []
+        self._misconfig_open: dict[int, tuple[MisconfigurationEvent, float]] = {}  # event index -> (event, since)
+        self._misconfig_done: list[Misconfiguration] = []
+        self._base_graph = None
+        self.adversary = "static"
+        self._locate_context = None
+
+    def arm(self, adversary: str, campaigns: list[Campaign], auditors: list, misconfigurations,
+            locate_context=None) -> None:
+        """Adaptive pursuits (they replace the planned outside attempts), owners' audits and
+        misconfiguration events; ``locate_context``: (camera lon, lat, local hour at time 0)."""
+        self.adversary, self.campaigns, self.auditors = adversary, list(campaigns), list(auditors)
+        self.misconfigurations = list(misconfigurations)
+        self._locate_context = locate_context
+        # the planned outside attempts stay in ``plans`` (hotlist follow-ups are numbered
+        # after them) but are not played: the pursuits make their own
+
+    # --- misconfiguration: the vendor changes the owner's sharing ------------------------
+
+    def _apply_graph(self) -> None:
+        graph = self._base_graph
+        extra_national = {e.owner for e, _ in self._misconfig_open.values() if e.sharing == "national_lookup"}
+        extra_state = {e.owner for e, _ in self._misconfig_open.values() if e.sharing == "state"}
+        self.service.graph = type(graph)(graph.orgs, graph.owners, graph.shares, graph.state_share | extra_state,
+                                         graph.national_lookup | extra_national)
+
+    def open_misconfiguration(self, event: MisconfigurationEvent, now_s: float) -> None:
+        if self._base_graph is None:
+            self._base_graph = self.service.graph
+        self._misconfig_open[self.misconfigurations.index(event)] = (event, now_s)
+        self._apply_graph()
+
+    def end_misconfiguration(self, event: MisconfigurationEvent, now_s: float, by_audit: bool) -> None:
+        key = self.misconfigurations.index(event)
+        if key not in self._misconfig_open:
+            return
+        _, since = self._misconfig_open.pop(key)
+        self._misconfig_done.append(Misconfiguration(event.owner, event.sharing, since, now_s, by_audit))
+        self._apply_graph()
+
+    def close_misconfigurations(self, owner: str, now_s: float) -> tuple[str, ...]:
+        """An audit made ``owner`` check its settings: what was switched on is switched off."""
+        closed = [e for e, _ in list(self._misconfig_open.values()) if e.owner == owner]
+        for event in closed:
+            self.end_misconfiguration(event, now_s, by_audit=True)
+        return tuple(e.sharing for e in closed)
+
+    def _misconfigured(self, owner: str, via: str) -> bool:
+        return any(e.owner == owner and e.sharing == via for e, _ in self._misconfig_open.values())
+
+    # --- adaptive pursuits ---------------------------------------------------------------
+
+    def _located(self, campaign: Campaign, now_s: float) -> bool:
+        """The agency's own guess from the reads it has received by ``now_s`` (no truth)."""
+        if self._locate_context is None or not campaign.received_rows:
+            return False
+        rows = np.concatenate(campaign.received_rows)
+        at = np.concatenate(campaign.received_at)
+        keep = at <= now_s
+        rows, at = rows[keep], at[keep]
+        plate = self.store.column("plate", rows)
+        wanted = _plate_code(campaign.target.plate)
+        mine = plate == wanted
+        rows, at = rows[mine], at[mine]
+        if not len(rows):
+            return False
+        lon, lat, start_hour = self._locate_context
+        guess = infer_home(self.store.column("camera", rows), night_number(self.store.column("time_s", rows),
+                           start_hour), at, lon, lat, float("nan"), float("nan"))
+        return guess.camera is not None
 
     def search(self, plan: PlannedSearch) -> SearchRecord:
         outcome = self.service.search(plan.request, self.approvals(plan.request))
         via_of = {n.owner: n.via for n in outcome.networks}
         owner_of_row = self.store.column("owner", outcome.rows)
-        channel_of_owner = np.array([_CHANNEL_INDEX[row_channel(plan, via_of.get(o, "own"))] for o in self.owners],
-                                    np.uint8)
+        channel_of_owner = np.array([_CHANNEL_INDEX[self._row_channel(plan, o, via_of.get(o, "own"))]
+                                     for o in self.owners], np.uint8)
         record = SearchRecord(
             len(self.searches), plan,
             tuple(NetworkReached(n.owner, n.via, n.decision.effect, n.decision.rule_ref, n.searched, n.reads)
@@ -70,6 +153,13 @@ class AgencyPlayer:
             channel_of_owner[owner_of_row] if len(owner_of_row) else np.empty(0, np.uint8), outcome.audit.seq)
         self.searches.append(record)
         return record
+
+    def _row_channel(self, plan: PlannedSearch, owner: str, via: str) -> str:
+        """As ``row_channel``, but reads an outside search got only through a misconfigured
+        setting count under ``misconfiguration``."""
+        if self._misconfig_open and not plan.legit and plan.channel != "insider" and self._misconfigured(owner, via):
+            return "misconfiguration"
+        return row_channel(plan, via)
 
     def hotlist_follow_ups(self, now_s: float) -> list[PlannedSearch]:
         """The owners' follow-up lookups of hotlist hits among reads made since the last
@@ -98,9 +188,13 @@ class AgencyPlayer:
 
     def process(self, env: simpy.Environment) -> Generator:
         """Searches in time order; every hour of the measured period, the hotlist check."""
-        queue = [(p.time_s, i, p) for i, p in enumerate(self.plans)]
-        heapq.heapify(queue)
+        queue: list = [(p.time_s, i, p) for i, p in enumerate(self.plans)
+                       if not (self.campaigns and _outside_attempt(p))]
         counter = len(queue)
+        for campaign in self.campaigns:  # adaptive pursuits: one attempt at a time
+            queue.append((campaign.first_attempt_s, counter, campaign))
+            counter += 1
+        heapq.heapify(queue)
         next_check = self.measured_from_s + HOUR_S if self.hotlist is not None else np.inf
         while queue or next_check < self.measured_until_s:
             next_search = queue[0][0] if queue else np.inf
@@ -112,21 +206,64 @@ class AgencyPlayer:
                     counter += 1
                 next_check += HOUR_S
                 continue
-            t, _, plan = heapq.heappop(queue)
+            t, _, item = heapq.heappop(queue)
+            if isinstance(item, Campaign):
+                if t >= self.measured_until_s:
+                    continue
+                if t < self.measured_from_s:  # before the run: not made, as a static plan drops it
+                    item.attempts += 1
+                else:
+                    if t > env.now:
+                        yield env.timeout(t - env.now)
+                    plan = item.attempt(int(t), self._located)
+                    if plan is None:
+                        continue
+                    record = self.search(plan)
+                    item.observe(plan, record.rows, record.delivered_s,
+                                 tuple((n.searched, n.rule) for n in record.networks))
+                if item.attempts < item.budget:
+                    heapq.heappush(queue, (t + item.interval_s, counter, item))
+                    counter += 1
+                continue
             if t > env.now:
                 yield env.timeout(t - env.now)
-            self.search(plan)
+            self.search(item)
 
     def records(self, policy: str, beneficiaries: tuple[str, ...], sharing, audit) -> AgencyRecords:
         searches = tuple(self.searches)
+        open_now = [Misconfiguration(e.owner, e.sharing, since, None, False) for e, since in self._misconfig_open.values()]
+        dynamics = Dynamics(
+            self.adversary,
+            tuple(Pursuit(c.target.agency, c.target.vehicle, tuple(c.channels_used), c.stopped_located)
+                  for c in self.campaigns),
+            tuple(run for a in self.auditors for run in a.runs),
+            tuple(self.sanctions.sanctions),
+            tuple(sorted(self._misconfig_done + open_now, key=lambda m: (m.start_s, m.owner))))
         return AgencyRecords(policy, searches, deliveries_of(searches, beneficiaries), beneficiaries, audit,
                              sharing, self.hotlist_hits, self.follow_ups, self.measured_from_s,
-                             self.measured_until_s)
+                             self.measured_until_s, dynamics)
+
+
+OUTSIDE_KINDS = ("federal", "out_of_state")
+
+
+def _outside_attempt(plan: PlannedSearch) -> bool:
+    """A planned attempt of an outside agency (an adaptive one makes its own instead)."""
+    return not plan.legit and plan.beneficiary_kind in OUTSIDE_KINDS
+
+
+def _plate_code(text: str) -> int:
+    return int(encode(text))
 
 
 def play_after_traffic(player: AgencyPlayer, start_s: float) -> None:
-    """Play every search on a finished store, in a simpy environment of its own."""
+    """Play every search on a finished store, in a simpy environment of its own, beside
+    the owners' audits and the misconfiguration events (when ``arm`` set them)."""
     env = simpy.Environment(initial_time=start_s)
+    for event in player.misconfigurations:
+        env.process(misconfiguration_process(env, player, event))
+    for auditor in player.auditors:
+        env.process(auditor.process(env, player.measured_until_s))
     env.process(player.process(env))
     env.run()
 

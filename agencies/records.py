@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agencies.audits import AuditRun
 from agencies.interest import CHANNELS, PlannedSearch
 from lookup.audit import AuditLog
+from lookup.sanctions import Sanction
 from lookup.sharing import SharingGraph
 
 KINDS = ("local", "state", "federal", "out_of_state")
-# channels a delivery is counted under: the outside channels, then in-state work
-DELIVERY_CHANNELS = (*CHANNELS, "local", "hotlist", "gunshot")
+# channels a delivery is counted under: the outside channels, then in-state work, then
+# the two channels of the arms race (appended: the earlier indices stay as they were)
+DELIVERY_CHANNELS = (*CHANNELS, "local", "hotlist", "gunshot", "misconfiguration", "insider")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,38 @@ def deliveries_of(searches: tuple[SearchRecord, ...], beneficiaries: tuple[str, 
 
 
 @dataclass(frozen=True)
+class Misconfiguration:
+    """One misconfiguration as it played: when it opened, when and how it closed."""
+
+    owner: str
+    sharing: str
+    start_s: float
+    end_s: float | None  # None: still open at the end of the run
+    closed_by_audit: bool
+
+
+@dataclass(frozen=True)
+class Pursuit:
+    """One outside agency's pursuit of one target, as an adaptive agency played it."""
+
+    agency: str
+    vehicle: int
+    channels: tuple[str, ...]  # the channel of each attempt, in order
+    stopped_located: bool  # it stopped because its own guess pointed at a home
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """The arms race's records of one run."""
+
+    adversary: str  # static or adaptive
+    pursuits: tuple[Pursuit, ...]  # adaptive pursuits (empty for a static adversary)
+    audits: tuple[AuditRun, ...]
+    sanctions: tuple[Sanction, ...]
+    misconfigurations: tuple[Misconfiguration, ...]
+
+
+@dataclass(frozen=True)
 class AgencyRecords:
     """The agencies' part of a run's records."""
 
@@ -106,6 +141,7 @@ class AgencyRecords:
     hotlist_follow_ups: int
     measured_from_s: int  # searches before this (the warm-up) are not measured
     measured_until_s: int
+    dynamics: Dynamics | None = None  # the arms race: adversary, audits, sanctions, misconfiguration
 
     def measured(self, time_s):
         """Whether search times (a number or an array) fall in the measured period."""

@@ -13,6 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agencies.dynamics import (
+    AdversarySpec,
+    AuditSpec,
+    DynamicsSpec,
+    InsiderSpec,
+    MisconfigurationEvent,
+)
 from agencies.interest import ChannelSpec, InterestSpec
 from agencies.reasons import REASON_MIX
 from agencies.registry import BAY_AREA_AGENCIES, Agency
@@ -61,6 +68,50 @@ class ReasonMixModel(_Model):
     adversarial_share: float | None = Field(None, ge=0, le=1)
 
 
+class LearningModel(_Model):
+    """How an adaptive agency learns (agencies.adversary; docs/arms-race.md)."""
+
+    prior_weight: float = Field(4.0, ge=0, le=1000, description="pseudo-attempts behind the channel table (assumption)")
+    attempt_interval_days: float | None = Field(None, gt=0, le=365, description="between one target's attempts "
+                                                "(default: the budget over a static agency's span)")
+    attempts_per_target: int | None = Field(None, ge=1, le=1000, description="default: a static agency's average")
+    sanction_penalty: float = Field(5.0, ge=0, le=1000, description="failures a sanction counts as (assumption)")
+
+
+AuditFlag = Literal["immigration", "federal", "out_of_state", "assist_other", "vague", "missing", "repeated_plate"]
+SanctionAction = Literal["revoke_share", "suspend_user", "require_beneficiary"]
+
+
+class AuditModel(_Model):
+    """One owner's audits: cadence, sample, which flags count and what follows each."""
+
+    cadence_days: float = Field(gt=0, le=3650, description="an audit every so many days")
+    sample_share: float = Field(1.0, gt=0, le=1, description="share of the period's rows read (assumption)")
+    actions: dict[AuditFlag, SanctionAction] | None = Field(
+        None, description="flag -> sanction (default: outside purposes revoke the share, repeated_plate suspends)")
+    sanction_days: float = Field(30.0, gt=0, le=3650, description="how long a sanction lasts (assumption)")
+    repeat_threshold: int = Field(5, ge=2, le=10_000, description="searches of one plate by one user (assumption)")
+
+
+class MisconfigurationModel(_Model):
+    """A sharing setting the vendor switches on for an owner (Mountain View, FACTS.md)."""
+
+    owner: str
+    sharing: Literal["national_lookup", "state"]
+    start_day: float = Field(ge=0, le=3650)
+    end_day: float | None = Field(None, gt=0, le=3650, description="default: until an audit notices")
+
+
+class InsiderModel(_Model):
+    """Officers tracking a person under a vague reason (Milwaukee, Joplin: FACTS.md)."""
+
+    cases_per_30_days: float = Field(0.0, ge=0, le=1000, description="new cases per owner agency (assumption)")
+    searches_per_day: float = Field(3.0, gt=0, le=1000, description="Milwaukee: 179 searches of two people a month")
+    duration_days: float = Field(30.0, gt=0, le=3650, description="Milwaukee: a month")
+    reason: str = Field("investigation", description="the reason written (Milwaukee, Joplin)")
+    window_days: float = Field(7.0, gt=0, le=3650, description="how far back each search looks (assumption)")
+
+
 class AgenciesModel(_Model):
     registry: list[AgencyModel] | None = Field(None, description="the agencies (default: the Bay Area registry)")
     targets_per_30_days: dict[str, float] | None = Field(
@@ -84,6 +135,12 @@ class AgenciesModel(_Model):
     declare_own_share: float = Field(0.8, ge=0, le=1)
     gunshots_per_day: dict[str, float] = Field(default_factory=dict, description="owner -> gunshots a day")
     sensors_per_km2: float = Field(6.0, gt=0, le=1000)
+    adversary: Literal["static", "adaptive"] = Field("static", description="outside agencies plan ahead, or learn")
+    learning: LearningModel | None = None
+    audits: dict[str, AuditModel] = Field(default_factory=dict, description="owner -> its audits (default: none, "
+                                          "California State Auditor 2019-118)")
+    misconfigurations: list[MisconfigurationModel] = Field(default_factory=list)
+    insider: InsiderModel | None = None
 
 
 def _channels(table: dict[str, ChannelModel]) -> dict[str, ChannelSpec]:
@@ -112,7 +169,23 @@ def interest_from(model: AgenciesModel | None) -> InterestSpec:
     for name in ("task_force_host", "fusion_centre"):
         if getattr(model, name) is not None:
             changes[name] = getattr(model, name)
+    changes["dynamics"] = dynamics_from(model)
     return dataclasses.replace(base, **changes)
+
+
+def dynamics_from(model: AgenciesModel) -> DynamicsSpec:
+    audits = {}
+    for owner, a in model.audits.items():
+        extra = {"actions": dict(a.actions)} if a.actions is not None else {}
+        audits[owner] = AuditSpec(a.cadence_days, a.sample_share, sanction_days=a.sanction_days,
+                                  repeat_threshold=a.repeat_threshold, **extra)
+    return DynamicsSpec(
+        adversary=model.adversary,
+        learning=AdversarySpec(**model.learning.model_dump()) if model.learning else AdversarySpec(),
+        audits=audits,
+        misconfigurations=tuple(MisconfigurationEvent(m.owner, m.sharing, m.start_day, m.end_day)
+                                for m in model.misconfigurations),
+        insider=InsiderSpec(**model.insider.model_dump()) if model.insider else InsiderSpec())
 
 
 def registry_from(model: AgenciesModel | None) -> tuple[Agency, ...]:
@@ -139,6 +212,15 @@ def check_names(model: AgenciesModel | None, agencies: set[str], owners: set[str
             if name not in agencies:
                 problems.append((f"agencies.{field}.{name}" if field in ("targets_per_30_days", "agency_channels")
                                  else f"agencies.{field}", f"{name!r} is not an agency of the registry"))
+    for owner in model.audits:
+        if owner not in owners:
+            problems.append((f"agencies.audits.{owner}", f"{owner!r} is not an owner of this scenario"))
+    for i, m in enumerate(model.misconfigurations):
+        if m.owner not in owners:
+            problems.append((f"agencies.misconfigurations.{i}.owner", f"{m.owner!r} is not an owner of this scenario"))
+        if m.end_day is not None and m.end_day <= m.start_day:
+            problems.append((f"agencies.misconfigurations.{i}.end_day",
+                             f"{m.end_day!r} must come after start_day {m.start_day!r}"))
     for owner in model.gunshots_per_day:
         if owner not in owners:
             problems.append((f"agencies.gunshots_per_day.{owner}", f"{owner!r} is not an owner of this scenario"))

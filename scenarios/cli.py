@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agencies.dynamics import ADVERSARIES
 from cameras.image_path import ImagePathMisreadModel, write_gallery
 from scenarios.builder import build_world
 from scenarios.cli_cameras import register as register_cameras
@@ -25,7 +26,14 @@ from scenarios.cli_forensics import register as register_forensics
 from scenarios.cli_policies import register as register_policies
 from scenarios.cli_serve import register as register_serve
 from scenarios.cli_sweep import register as register_sweep
-from scenarios.experiment import compare, load_policy, run_policy, scenario_policy
+from scenarios.experiment import (
+    Variant,
+    compare,
+    load_policy,
+    run_policy,
+    scenario_policy,
+    variants,
+)
 from scenarios.files import (
     ScenarioError,
     builtin_names,
@@ -35,6 +43,7 @@ from scenarios.files import (
     with_overrides,
 )
 from scenarios.output_files import output_folder_problem, staged_outputs
+from scenarios.plot_arms_race import arms_race_compare_png
 from scenarios.plots import compare_png
 from scenarios.replications import paired_differences, summarise
 from scenarios.report import REPORT_LAST, BackgroundReads, compare_markdown, write_outputs
@@ -78,6 +87,10 @@ def run(
                                      "becomes a mean with a 95% interval"),
     warmup_days: float | None = typer.Option(None, "--warmup-days", help="days simulated before the measured "
                                              "ones (default: the scenario's, 30)"),
+    adversary: str | None = typer.Option(None, "--adversary", help="static or adaptive outside agencies "
+                                         "(default: the scenario's; docs/arms-race.md)"),
+    audit_days: float | None = typer.Option(None, "--audit-days", help="every owner audits its log every so many "
+                                            "days (0: nobody audits; default: the scenario's audits)"),
 ) -> None:
     """Simulate a scenario and write report.json, report.md, cameras.csv, the reads and the trace."""
     if reads_format not in ("parquet", "csv", "none"):
@@ -91,6 +104,8 @@ def run(
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
         _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_arms_race([adversary] if adversary else [], [audit_days] if audit_days is not None else [])
+        spec = with_arms_race(spec, adversary, audit_days)
         _check_out(out)
         chosen = scenario_policy(spec, policy)
         if service and chosen is None:
@@ -180,34 +195,47 @@ def compare_command(
     replications: int = typer.Option(1, "--replications", help="seeds per policy (seed, seed+1, ...), each "
                                      "shared by every policy; figures become means with 95% intervals"),
     warmup_days: float | None = typer.Option(None, "--warmup-days"),
+    adversaries: list[str] = typer.Option([], "--adversary", help="static or adaptive; repeat to compare "
+                                           "(each policy is run with each; docs/arms-race.md)"),
+    audit_days: list[float] = typer.Option([], "--audit-days", help="every owner audits every so many days "
+                                           "(0: nobody audits); repeat to compare"),
 ) -> None:
     """Run the same world, traffic and requests under each policy; write compare.json and compare.md.
 
     With ``--replications N`` every figure is a mean with its 95% interval, and each policy
-    after the first also gets its paired difference from the first (same seeds)."""
+    after the first also gets its paired difference from the first (same seeds).
+    ``--adversary`` and ``--audit-days`` add columns: every policy with every adversary and
+    audit cadence, all on the same world, traffic and targets."""
     if not 1 <= replications <= 1000:
         fail(f"--replications: {replications} must be between 1 and 1000")
     try:
         spec = with_overrides(load_scenario(scenario), seed=seed, days=days, warmup_days=warmup_days)
         _check_overrides(seed, spec.days, spec.warmup_days)
+        _check_arms_race(adversaries, audit_days)
         _check_out(out)
         for name in policies:
             load_policy(name, spec)  # a bad policy file fails here, before any simulation
+        chosen = variants(policies, adversaries or None, audit_days or None)
+        labels = [v.label for v in chosen]
+        if len(set(labels)) != len(labels):
+            fail("--policy/--adversary/--audit-days: a combination is repeated")
         with console.status("comparing") as status:
-            per_seed = compare(spec, policies, on_policy=lambda name: status.update(f"simulating under {name}"),
+            per_seed = compare(spec, chosen, on_policy=lambda name: status.update(f"simulating under {name}"),
                                replications=replications)
         reports = {name: summarise(r) for name, r in per_seed.items()}
         if replications > 1:
-            first = policies[0]
+            first = labels[0]
             reports["paired_differences"] = {
-                name: {"versus": first, **paired_differences(per_seed[first], per_seed[name])} for name in policies[1:]}
+                name: {"versus": first, **paired_differences(per_seed[first], per_seed[name])} for name in labels[1:]}
         table = compare_markdown(reports)
         with staged_outputs(out, last=("compare.json",)) as staged:
             if replications > 1:
                 staged.path("replications.json").write_text(json.dumps(per_seed, indent=2) + "\n")
             compare_png(per_seed, staged.path("plots") / "compare.png")  # intervals over the seeds
+            arms_race_compare_png(per_seed, staged.path("plots") / "arms_race.png")
             staged.path("compare.md").write_text(table + "\n![Leakage against legitimate cost, per policy]"
-                                                 "(plots/compare.png)\n")
+                                                 "(plots/compare.png)\n\n![Federal leakage week by week, per "
+                                                 "column](plots/arms_race.png)\n")
             staged.path("compare.json").write_text(json.dumps(reports, indent=2) + "\n")
     except ScenarioError as exc:
         fail(str(exc))
@@ -224,6 +252,21 @@ def _check_overrides(seed: int | None, days: float, warmup_days: float = 0.0) ->
         fail(f"--seed: {seed} must be a non-negative 63-bit integer")
     if not (math.isfinite(days) and 0 < days <= MAX_DAYS):
         fail(f"--days: {days:g} must be a number of days in (0, {MAX_DAYS}]")
+
+
+def _check_arms_race(adversaries: list[str], audit_days: list[float]) -> None:
+    for name in adversaries:
+        if name not in ADVERSARIES:
+            fail(f"--adversary: {name!r} is not one of {', '.join(ADVERSARIES)}")
+    for days in audit_days:
+        if not (math.isfinite(days) and 0 <= days <= 3650):
+            fail(f"--audit-days: {days:g} must be between 0 (no audits) and 3650")
+
+
+def with_arms_race(spec, adversary: str | None, audit_days: float | None):
+    """The scenario with another adversary or audit cadence (``None``: the scenario's)."""
+    variant = Variant("", adversary, audit_days)
+    return dataclasses.replace(spec, interest=dataclasses.replace(spec.interest, dynamics=variant.dynamics(spec)))
 
 
 def _check_out(out: Path) -> None:

@@ -20,6 +20,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from agencies.adversary import campaigns_for, keyword_rules, outside_targets
+from agencies.audits import OwnerAuditor
+from agencies.dynamics import DynamicsSpec
+from agencies.insider import plan_insider
 from agencies.interest import Hotlist, PlannedSearch, plan_hotlist, plan_local, plan_outside
 from agencies.process import AgencyPlayer, play_after_traffic
 from agencies.records import AgencyRecords, GroundTruth
@@ -30,6 +34,7 @@ from lookup.client import ApiError
 from lookup.policy import PolicyError, PolicyPack
 from lookup.policy_external import load_policy_file
 from lookup.requests import Organization
+from lookup.sanctions import SanctionedPack, SanctionTable
 from lookup.search import LookupService
 from lookup.store import ReadStore
 from scenarios.builder import World, build_world
@@ -112,6 +117,8 @@ def plan_searches(world: World) -> Planned:
     plans = plan_local(registry, world.traffic.vehicles, world.cameras, spec.days, spec.interest, streams)
     plans += plan_outside(registry, world.traffic.vehicles, spec.days, spec.interest, streams)
     plans += plan_gunshot_searches(world, gunshot_spec(spec), streams)[0]
+    plans += plan_insider(registry, world.owners, world.traffic.vehicles, spec.days, spec.interest.dynamics.insider,
+                          streams)
     plans.sort(key=lambda p: (p.time_s, p.request.request_id))
     return Planned(registry, plans, plan_hotlist(world.traffic.vehicles, spec.interest, streams))
 
@@ -135,20 +142,47 @@ def simulate(world: World, on_batch: Callable[[int, int], None] | None = None) -
 
 
 def play(world: World, traffic: Traffic, planned: Planned, policy: str,
-         pack: PolicyPack | None = None) -> AgencyRecords:
+         pack: PolicyPack | None = None, dynamics: DynamicsSpec | None = None) -> AgencyRecords:
     """The agencies' searches under ``policy`` (or ``pack``, when given: a Cedar or Rego
-    file's decisions), on the finished store (the same plans every time)."""
+    file's decisions), on the finished store (the same plans every time).
+
+    ``dynamics`` (default: the scenario's) sets the arms race: an adaptive adversary
+    replaces the planned outside attempts by pursuits that learn; owners audit and
+    sanction; misconfiguration events open and close sharing."""
     pack = pack or load_policy(policy, world.spec)
     spec = world.spec
+    dynamics = dynamics or spec.interest.dynamics
     try:
         graph = sharing_for(planned.registry, world.owners, overrides=spec.extra.get("sharing"))
     except ValueError as exc:
         raise ScenarioError(f"{spec.source}: sharing: {exc}") from None
     devices = {o: int((world.cameras.owner == i).sum()) for i, o in enumerate(world.owners)}
-    service = LookupService(traffic.store, world.owners, devices, graph, pack, own_policies(spec))
+    table = SanctionTable()
+    decider = SanctionedPack(pack, table) if dynamics.audits else pack
+    service = LookupService(traffic.store, world.owners, devices, graph, decider, own_policies(spec))
     player = _player(world, planned, service, traffic.store)
+    player.sanctions = table
+    _arm(player, world, planned, pack, graph, dynamics)
     play_after_traffic(player, 0)
     return player.records(policy, tuple(planned.registry), graph, service.audit)
+
+
+def _arm(player: AgencyPlayer, world: World, planned: Planned, pack, graph, dynamics: DynamicsSpec) -> None:
+    """The arms race's processes for one play: pursuits, audits, misconfiguration events."""
+    spec = world.spec
+    streams = RandomStreams(spec.seed)
+    interest = dataclasses.replace(spec.interest, dynamics=dynamics)
+    campaigns = []
+    if dynamics.adversary == "adaptive":
+        targets = outside_targets(planned.registry, world.traffic.vehicles, spec.days, interest, streams)
+        campaigns = campaigns_for(targets, planned.registry, interest, streams, keyword_rules(pack))
+    slug_of_name = {a.org.name: slug for slug, a in planned.registry.items()}
+    start = ground_truth(world).start  # the clock of the exported layouts (not a truth about anyone)
+    auditors = [OwnerAuditor(owner, audit, player, slug_of_name, graph, start,
+                             streams.generator(f"agencies/audits/{owner}"))
+                for owner, audit in sorted(dynamics.audits.items()) if owner in world.owners]
+    player.arm(dynamics.adversary, campaigns, auditors, dynamics.misconfigurations,
+               (world.cameras.lon, world.cameras.lat, world.start_local_hour))
 
 
 def _player(world: World, planned: Planned, service, store) -> AgencyPlayer:
@@ -161,7 +195,7 @@ def _player(world: World, planned: Planned, service, store) -> AgencyPlayer:
 def run_policy(world: World, policy: str | None, planned: Planned | None = None,
                on_batch: Callable[[int, int], None] | None = None, timings: dict | None = None,
                service_url: str | None = None, traffic: Traffic | None = None,
-               policy_file: str | None = None,
+               policy_file: str | None = None, dynamics: DynamicsSpec | None = None,
                after_traffic: Callable[[RunRecords], None] | None = None) -> Outcome:
     """One run; with a policy, the agencies search the service under it.
 
@@ -190,12 +224,16 @@ def run_policy(world: World, policy: str | None, planned: Planned | None = None,
     planned = planned or plan_searches(world)
     clock.lap("plan")
     if service_url:
+        d = dynamics or world.spec.interest.dynamics
+        if d.adversary != "static" or d.audits:
+            raise ScenarioError("--service: adaptive adversaries and owners' audits are played in process only; "
+                                "run without --service (misconfiguration events are not sent to a service either)")
         return _run_at_service(world, policy, planned, service_url, on_batch, timings)
     traffic = traffic or simulate(world, on_batch)
     clock.lap("traffic")
     if after_traffic:
         after_traffic(traffic.records)
-    agencies = play(world, traffic, planned, policy, pack)
+    agencies = play(world, traffic, planned, policy, pack, dynamics)
     clock.lap("agencies")
     outcome = _outcome(world, traffic.records, agencies, ground_truth(world, planned.registry), timings)
     clock.lap("measure")
@@ -248,21 +286,55 @@ def _run_at_service(world: World, policy: str, planned: Planned, url: str, on_ba
     return outcome
 
 
-def compare(spec: ScenarioSpec, policies: list[str], on_policy: Callable[[str], None] | None = None,
+@dataclass(frozen=True)
+class Variant:
+    """One column of a comparison: a policy, and optionally an adversary and an audit cadence."""
+
+    policy: str
+    adversary: str | None = None  # None: the scenario's
+    audit_days: float | None = None  # None: the scenario's audits; 0: none
+
+    @property
+    def label(self) -> str:
+        parts = [self.policy]
+        if self.adversary is not None:
+            parts.append(self.adversary)
+        if self.audit_days is not None:
+            parts.append(f"audits every {self.audit_days:g} d" if self.audit_days > 0 else "no audits")
+        return " / ".join(parts)
+
+    def dynamics(self, spec: ScenarioSpec) -> DynamicsSpec:
+        d = spec.interest.dynamics
+        if self.adversary is not None:
+            d = dataclasses.replace(d, adversary=self.adversary)
+        if self.audit_days is not None:
+            d = d.with_audit_cadence(spec.owner_slugs, self.audit_days)
+        return d
+
+
+def variants(policies: list[str], adversaries: list[str] | None = None,
+             audit_days: list[float] | None = None) -> list[Variant]:
+    """Every combination, policies outermost (a bare policy list gives today's columns)."""
+    return [Variant(p, a, d) for p in policies for a in (adversaries or [None]) for d in (audit_days or [None])]
+
+
+def compare(spec: ScenarioSpec, policies: list[str] | list[Variant], on_policy: Callable[[str], None] | None = None,
             replications: int = 1) -> dict[str, list[dict]]:
-    """Each policy's reports, one per seed (root seed, seed+1, ...): every policy replays
-    the same world, traffic and requests of a seed (common random numbers), and the
-    traffic is simulated once per seed."""
-    for name in policies:
-        load_policy(name, spec)  # fail early, before any simulation
+    """Each policy's (or variant's) reports, one per seed (root seed, seed+1, ...): every
+    one replays the same world, traffic and requests of a seed (common random numbers),
+    and the traffic is simulated once per seed."""
+    chosen = [v if isinstance(v, Variant) else Variant(v) for v in policies]
+    for v in chosen:
+        load_policy(v.policy, spec)  # fail early, before any simulation
     own_policies(spec)
-    reports: dict[str, list[dict]] = {name: [] for name in policies}
+    reports: dict[str, list[dict]] = {v.label: [] for v in chosen}
     for replication in range(replications):
         world = build_world(dataclasses.replace(spec, seed=spec.seed + replication))
         planned = plan_searches(world)
         traffic = simulate(world)
-        for name in policies:
+        for v in chosen:
             if on_policy:
-                on_policy(name if replications == 1 else f"{name} (seed {world.spec.seed})")
-            reports[name].append(run_policy(world, name, planned, traffic=traffic).report)
+                on_policy(v.label if replications == 1 else f"{v.label} (seed {world.spec.seed})")
+            reports[v.label].append(run_policy(world, v.policy, planned, traffic=traffic,
+                                               dynamics=v.dynamics(world.spec)).report)
     return reports

@@ -88,7 +88,14 @@ def report_plots(folder: Path, report: dict) -> list[tuple[str, str]]:
     if "leakage" not in report:
         return []
     leakage_by_channel_png(report, folder / "leakage_by_channel.png")
-    return [("Reads delivered to federal and out-of-state agencies, by channel", "plots/leakage_by_channel.png")]
+    figures = [("Reads delivered to federal and out-of-state agencies, by channel", "plots/leakage_by_channel.png")]
+    if "arms_race" in report:  # week by week, audits and sanctions marked (scenarios.plot_arms_race)
+        from scenarios.plot_arms_race import arms_race_png
+
+        arms_race_png(report, folder / "arms_race.png")
+        figures.append(("The arms race: federal leakage and the channel mix week by week, audits and sanctions "
+                        "marked", "plots/arms_race.png"))
+    return figures
 
 
 def plots_markdown(figures: list[tuple[str, str]]) -> str:

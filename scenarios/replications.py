@@ -30,6 +30,9 @@ def _walk(reports: list[dict], combine) -> dict:
             out[key] = _walk([v if isinstance(v, dict) else {} for v in values], combine)
         elif _is_number(value) or (value is None and any(_is_number(v) for v in values)):
             out[key] = combine(values)
+        elif isinstance(value, list) and value and all(_is_number(x) for x in value) \
+                and all(isinstance(v, list) and len(v) == len(value) for v in values):
+            out[key] = [combine([v[i] for v in values]) for i in range(len(value))]  # a series: week by week
         elif all(v == value for v in values):
             out[key] = value
     return out
@@ -60,5 +63,5 @@ def paired_differences(base: list[dict], other: list[dict]) -> dict:
                 out[key] = paired_difference(xs, ys).as_dict()
         return out
 
-    keys = ("searches", "leakage", "visibility", "cost")
+    keys = ("searches", "leakage", "visibility", "cost", "adversary", "audits", "insider")
     return walk([{k: r[k] for k in keys if k in r} for r in base], [{k: r[k] for k in keys if k in r} for r in other])

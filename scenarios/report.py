@@ -220,6 +220,29 @@ def leakage_markdown(report: dict) -> str:
               f"to legitimate searches, {fig(cost['outside_bystanders'])} to outside beneficiaries, "
               f"{fig(cost['gunshot_bystanders'])} by gunshot area searches; {fig(cost['misread_false_hits'])} "
               "misread false hits."]
+    if "audits" in report:
+        lines += ["", arms_race_markdown(report)]
+    return "\n".join(lines)
+
+
+def arms_race_markdown(report: dict) -> str:
+    """The adversary's moves, the owners' audits and sanctions, and time to detection."""
+    adv, aud, ins = report["adversary"], report["audits"], report.get("insider", {})
+    lines = ["## The arms race", "",
+             f"Adversary `{adv['strategy']}`: {fig(adv['channel_switches'])} channel switches between a target's "
+             f"consecutive attempts; {fig(adv['stopped_after_locating'])} pursuits stopped once the agency had "
+             "placed the home.",
+             f"Owners' audits: {fig(aud['runs'])} run, {fig(aud['rows_flagged'])} rows flagged "
+             f"({fig(aud['true_flags'])} true, {fig(aud['false_flags'])} false), {fig(aud['sanctions'])} sanctions, "
+             f"{fig(aud['legit_searches_sanctioned'])} legitimate searches refused by a sanction.",
+             f"Insider cases: {fig(ins.get('cases'))} ({fig(ins.get('searches'))} searches), "
+             f"{fig(ins.get('located'))} homes placed correctly by the officer.",
+             f"Federal distinct reads per week: {', '.join(fig(w) for w in report['leakage']['federal']['weekly'])}.",
+             "", "| channel | episodes of misuse | detected | median days to detection |", "|---|---:|---:|---:|"]
+    detection = report.get("arms_race", {}).get("detection", {})
+    for channel, days in aud["median_days_to_detect"].items():
+        lines.append(f"| {channel} | {fig(detection.get('episodes', {}).get(channel))} | "
+                     f"{fig(detection.get('detected', {}).get(channel))} | {fig(days)} |")
     return "\n".join(lines)
 
 
@@ -238,6 +261,14 @@ COMPARE_ROWS = (
     ("legitimate searches without a hit", ("cost", "legit", "without_hit"), False),
     ("bystander reads (legitimate searches)", ("cost", "legit", "bystander_reads"), False),
     ("misread false hits", ("cost", "misread_false_hits"), False),
+    ("adversary channel switches", ("adversary", "channel_switches"), False),
+    ("pursuits stopped after locating", ("adversary", "stopped_after_locating"), False),
+    ("audits run", ("audits", "runs"), False),
+    ("audit rows flagged, true", ("audits", "true_flags"), False),
+    ("audit rows flagged, false", ("audits", "false_flags"), False),
+    ("sanctions", ("audits", "sanctions"), False),
+    ("legitimate searches refused by a sanction", ("audits", "legit_searches_sanctioned"), False),
+    ("insider cases: homes placed", ("insider", "located"), False),
 )
 
 
@@ -260,6 +291,13 @@ def compare_markdown(reports: dict[str, dict]) -> str:
     for c in channels:
         lines.append(f"| {c} | " + " | ".join(fig(_at(reports[n], ("leakage", "federal", "by_channel", c,
                                                                       "reads_delivered"))) for n in names) + " |")
+    detect = sorted({c for n in names for c in (_at(reports[n], ("audits", "median_days_to_detect")) or {})})
+    if detect:
+        lines += ["", "Median days from first misuse to detection by an owner's audit (– : never detected):", "",
+                  "| channel | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---:|" * len(names)]
+        for c in detect:
+            lines.append(f"| {c} | " + " | ".join(fig(_at(reports[n], ("audits", "median_days_to_detect", c)))
+                                                  for n in names) + " |")
     diffs = reports.get("paired_differences")
     if diffs:
         others = list(diffs)

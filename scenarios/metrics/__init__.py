@@ -7,6 +7,13 @@ table it reads. Nothing here touches the world or the clock.
 from __future__ import annotations
 
 from agencies.records import AgencyRecords, GroundTruth
+from scenarios.metrics.arms_race import (
+    adversary_report,
+    audits_report,
+    insider_report,
+    timeline,
+    weekly_reads,
+)
 from scenarios.metrics.audit_view import auditor_scores, true_purpose, visibility
 from scenarios.metrics.cost import cost
 from scenarios.metrics.leakage import (
@@ -26,10 +33,17 @@ def policy_report(records: RunRecords, agencies: AgencyRecords, truth: GroundTru
     """The policy's figures: searches, leakage by beneficiary and channel, visibility, cost."""
     measured_reads = max(len(records.measured()), 1)
     check = agencies.audit.verify()
+    leaked = leakage(records, agencies, truth)
+    for kind, block in leaked.items():  # the arms race over weeks (scenarios.metrics.arms_race)
+        block.update(weekly_reads(agencies, kind))
     return {
         "policy": agencies.policy,
         "searches": searches_summary(agencies),
-        "leakage": leakage(records, agencies, truth),
+        "leakage": leaked,
+        "adversary": adversary_report(agencies),
+        "audits": audits_report(agencies),
+        "insider": insider_report(records, agencies, truth),
+        "arms_race": timeline(agencies),
         "visibility": visibility(agencies, truth),
         "cost": cost(records, agencies),
         "hotlist": {"hits": agencies.hotlist_hits, "follow_ups": agencies.hotlist_follow_ups,

@@ -95,13 +95,18 @@ def leakage_by_kind(records: RunRecords, agencies: AgencyRecords, truth: GroundT
     d = d.take(d.kind == KINDS.index(kind))
     firsts = first_deliveries(d)
     reads = records.reads
-    by_channel = {c: {"searches_served": 0, "reads_delivered": 0, "deliveries": 0} for c in CHANNELS}
+    channels = (*CHANNELS, "misconfiguration")  # reads got through a setting the vendor switched on
+    misconfig = DELIVERY_CHANNELS.index("misconfiguration")
+    by_channel = {c: {"searches_served": 0, "reads_delivered": 0, "deliveries": 0} for c in channels}
     for s in searches:
-        for c in {row_channel(s.plan, n.via) for n in s.networks if n.searched}:
+        served = {row_channel(s.plan, n.via) for n in s.networks if n.searched}
+        if len(s.row_channel) and (s.row_channel == misconfig).any():
+            served.add("misconfiguration")
+        for c in served:
             by_channel[c]["searches_served"] += 1
     for counts, key in ((np.bincount(firsts.channel, minlength=len(DELIVERY_CHANNELS)), "reads_delivered"),
                         (np.bincount(d.channel, minlength=len(DELIVERY_CHANNELS)), "deliveries")):
-        for c in CHANNELS:
+        for c in channels:
             by_channel[c][key] = int(counts[DELIVERY_CHANNELS.index(c)])
     owner_counts = np.bincount(reads.owner[firsts.row], minlength=len(records.owners))
     return {

@@ -110,7 +110,8 @@ def test_report_keys_are_the_documented_ones(reports):
     r = reports["ca-sb34"]
     assert set(r["searches"]["by_true_beneficiary"]) == {"local", "state", "federal", "out_of_state"}
     assert set(r["leakage"]["federal"]["by_channel"]) == {"direct", "national_lookup", "proxy_honest", "proxy_vague",
-                                                          "proxy_disguised", "task_force", "fusion_relay", "multi_hop"}
+                                                          "proxy_disguised", "task_force", "fusion_relay", "multi_hop",
+                                                          "misconfiguration"}
     assert {"federal_served_visible_in_audit"} <= set(r["visibility"])
     assert {"legit_searches", "legit_denied", "bystander_reads_delivered"} <= set(r["cost"])
     assert set(r["cost"]["legit"]) == {"searches", "denied", "partly_denied", "without_hit", "bystander_reads",
