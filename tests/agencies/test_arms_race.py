@@ -24,9 +24,9 @@ from scenarios.files import load_scenario
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "two-towns.yaml"
 DAY = 86_400
-# main before the arms race (commit cee62a1), two-towns under ca-sb34-sb54, seed 7
-GOLDEN_RECORDS = "76953847de6dc7ebd1d99006c86aecaeb0efaba4ca174e9e19b4c47f531090a0"
-GOLDEN_AUDIT_HEAD = "2bd278957abb2e3f96fc60fb51e7ef6442ccf6243044cd91f1e79fe9b8e60bf4"
+# main before the arms race (the merge parent of the arms race, after the recalibrated misread model), two-towns under ca-sb34-sb54, seed 7
+GOLDEN_RECORDS = "87b05ff57f84eef1691d8eef98bb54abdad512902e322e9ffe451ecc2fbf94b8"
+GOLDEN_AUDIT_HEAD = "9b470e70743d68f23f4317c5d89207fda18d214f6474b619b68f74829d1c6851"
 REGISTRY = {a.org.slug: a for a in BAY_AREA_AGENCIES}
 
 
