@@ -1,6 +1,6 @@
 """Sweep engines: parallel efficiency of an 8-run sweep, and the per-run overhead.
 
-Figures, all measured in this run on the same sweep (two-towns, 1 day, one policy, 4
+Figures, all measured in this run on the same sweep (two-towns, 7 days: a few seconds a run, so the figures measure the engines rather than a worker's start-up; one policy, 4
 points x 2 replications = 8 runs, one run per task):
 - parallel efficiency T(1 worker) / (2 T(2 workers)) of the local process pool and of a
   Dask LocalCluster (each against its own 1-worker time; cluster start-up reported apart);
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 2
 SWEEP = f"""\
 scenario: {ROOT / "tests" / "fixtures" / "two-towns.yaml"}
-days: 1
+days: 7
 replications: 2
 seed: 11
 policies: [ca-sb34]
@@ -73,7 +73,7 @@ def main() -> None:
         path = Path(tmp) / "bench.yaml"
         path.write_text(SWEEP)
         sweep = load_sweep(path)
-    log(f"sweep benchmark: 8 runs of two-towns (1 day); load average {os.getloadavg()}")
+    log(f"sweep benchmark: 8 runs of two-towns (7 days); load average {os.getloadavg()}")
     _bare(sweep)  # warm caches and imports (policy packs, misread model) as a long sweep would
     bare = _bare(sweep)
     _, serial, n, serial_cpu = min((_timed_sweep(sweep, SerialEngine()) for _ in range(REPEATS)),
