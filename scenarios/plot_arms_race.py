@@ -37,7 +37,7 @@ def _mark_events(ax, timeline: dict) -> None:
         if not isinstance(m, dict):
             continue
         end = m["end_day"] if m.get("end_day") is not None else timeline["weeks"] * 7
-        ax.axvspan(_value(m["start_day"]) / 7.0, _value(end) / 7.0, color="#fee08b", alpha=0.35, linewidth=0)
+        ax.axvspan(_value(m["start_day"]) / 7.0, _value(end) / 7.0, color="#fee08b", alpha=0.35, linewidth=0, zorder=0)  # behind the bars
 
 
 def arms_race_png(report: dict, path: Path) -> Path:
