@@ -129,7 +129,7 @@ class AgencyPlayer:
         keep = at <= now_s
         rows, at = rows[keep], at[keep]
         plate = self.store.column("plate", rows)
-        wanted = _plate_code(campaign.target.plate)
+        wanted = encode(campaign.target.plate)
         mine = plate == wanted
         rows, at = rows[mine], at[mine]
         if not len(rows):
@@ -250,10 +250,6 @@ OUTSIDE_KINDS = ("federal", "out_of_state")
 def _outside_attempt(plan: PlannedSearch) -> bool:
     """A planned attempt of an outside agency (an adaptive one makes its own instead)."""
     return not plan.legit and plan.beneficiary_kind in OUTSIDE_KINDS
-
-
-def _plate_code(text: str) -> int:
-    return int(encode(text))
 
 
 def play_after_traffic(player: AgencyPlayer, start_s: float) -> None:

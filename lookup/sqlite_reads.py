@@ -27,14 +27,10 @@ import numpy as np
 from lookup.requests import ReadQuery
 from lookup.store import DAY_S, parse_pattern
 from sim.plates import (
-    ALPHABET,
-    BASE,
-    PLATE_LEN,
     PlateError,
     decode_many,
     decode_symbols,
     encode,
-    normalise,
     prefix_range,
 )
 from sim.records import READ_COLUMNS, Reads
@@ -61,21 +57,6 @@ MAX_COMPOUND = 400  # SQLite allows 500 terms in one UNION ALL
 
 def table_of(day: int) -> str:
     return f"reads_d{int(day)}" if day >= 0 else f"reads_n{-int(day)}"
-
-
-_SYMBOL = {ch: i for i, ch in enumerate(ALPHABET, start=1)}
-
-
-def plate_code(text: str) -> int:
-    """``sim.plates.encode`` of one plate in plain Python (a search's plate: numpy's
-    per-call overhead was most of the cost); the same ``PlateError`` for a bad one."""
-    plate = normalise(text)
-    if not 1 <= len(plate) <= PLATE_LEN or not all(ch in _SYMBOL for ch in plate):
-        return encode(text)  # raises the PlateError that names what is wrong
-    code = 0
-    for ch in plate:
-        code = code * BASE + _SYMBOL[ch]
-    return code * BASE ** (PLATE_LEN - len(plate))
 
 
 @functools.lru_cache(maxsize=256)
@@ -323,7 +304,7 @@ class SqliteReadStore:
         where, params, by_plate = [], [], False
         if query.plate is not None:
             try:
-                code = plate_code(query.plate)
+                code = encode(query.plate)
             except PlateError:
                 return np.empty(0, np.int64)
             where.append("plate = ?")
