@@ -56,9 +56,8 @@ def expand_kernel(seg_ptr, segment, depart_s, tour_key, vehicle, offset_s, camer
 
 
 @numba.njit(cache=True, inline="always")
-def _search_right(cum, x):
-    """``np.searchsorted(cum, x, side="right")``."""
-    lo, hi = 0, cum.size
+def search_right(cum, x, lo, hi):
+    """``lo + np.searchsorted(cum[lo:hi], x, side="right")``."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if cum[mid] <= x:
@@ -91,7 +90,7 @@ def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday,
             continue
         rest = (u - (0.0 if through else skip)) / (1.0 if through else 1 - skip)
         chained = rest < chained_share and not through
-        place = min(_search_right(cum_w, rest / share), k - 1)
+        place = min(search_right(cum_w, rest / share, 0, cum_w.size), k - 1)
         t = 1 + place if chained else 0
         if camera_only and not tour_camera[lo + i, t]:
             continue
@@ -107,7 +106,7 @@ def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday,
             e += 1
             chained = u < chained_share and k > 1
             x = u / share if chained else (u - chained_share) / other
-            first = min(_search_right(cum_w, x), k - 1)
+            first = min(search_right(cum_w, x, 0, cum_w.size), k - 1)
             if chained:
                 within = (x - (cum_w[first] - w[first])) / w[first]
                 second = min(np.int64(within * (k - 1)), max(k - 2, 0))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.compiled_traffic import search_right
 from sim.paths import ZonePaths
 from sim.plates import PLATE_FORMATS, STATES, ca_issued_plates, decode_symbols
 from sim.random_streams import RandomStreams
@@ -122,15 +123,8 @@ def _search_rows(cum, target, first, size):
     """``clip(searchsorted(cum, target, "right"), first, first + size - 1)`` per row."""
     out = np.empty(target.size, np.int64)
     for i in range(target.size):
-        lo, hi = first[i], first[i] + size[i]
-        t = target[i]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if cum[mid] <= t:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[i] = min(lo, first[i] + size[i] - 1)
+        end = first[i] + size[i]
+        out[i] = min(search_right(cum, target[i], first[i], end), end - 1)
     return out
 
 
