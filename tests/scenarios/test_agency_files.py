@@ -43,3 +43,38 @@ def test_bad_agency_fields_are_named_with_their_line(section, where, words):
         parse_scenario(BASE + section, "s.yaml")
     message = str(info.value)
     assert f"s.yaml{where}" in message and words in message, message
+
+
+# the arms race (docs/arms-race.md)
+
+
+def test_the_arms_race_sections_become_the_dynamics():
+    spec = parse_scenario(BASE + """
+agencies:
+  adversary: adaptive
+  learning: {prior_weight: 2, attempts_per_target: 4}
+  audits:
+    alpha-ca-pd: {cadence_days: 30, sample_share: 0.5, actions: {vague: require_beneficiary}}
+  misconfigurations:
+    - {owner: alpha-ca-pd, sharing: state, start_day: 3, end_day: 9}
+  insider: {cases_per_30_days: 1.5}
+""")
+    d = spec.interest.dynamics
+    assert d.adversary == "adaptive" and d.learning.prior_weight == 2 and d.learning.attempts_per_target == 4
+    assert d.audits["alpha-ca-pd"].actions == {"vague": "require_beneficiary"}
+    assert d.audits["alpha-ca-pd"].sample_share == 0.5
+    assert (d.misconfigurations[0].sharing, d.misconfigurations[0].end_day) == ("state", 9)
+    assert d.insider.cases_per_30_days == 1.5 and d.insider.reason == "investigation"
+
+
+@pytest.mark.parametrize("section, where, words", [
+    ("agencies:\n  audits:\n    ghost-pd: {cadence_days: 30}\n", ":8", "'ghost-pd' is not an owner"),
+    ("agencies:\n  audits:\n    alpha-ca-pd: {cadence_days: 30, actions: {vague: fine}}\n", ":8", "fine"),
+    ("agencies:\n  misconfigurations:\n    - {owner: alpha-ca-pd, sharing: state, start_day: 9, end_day: 3}\n",
+     ":8", "must come after start_day"),
+    ("agencies:\n  adversary: clever\n", ":7", "clever"),
+])
+def test_bad_arms_race_sections_name_the_file_line_and_field(section, where, words):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(BASE + section, "s.yaml")
+    assert f"s.yaml{where}" in str(info.value) and words in str(info.value)
