@@ -168,6 +168,9 @@ class PoolEngine:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+WORKER_PRELOAD = "scenarios.sweep"  # the module a Dask worker imports at start (docs/sweeps.md)
+
+
 class DaskEngine:
     """Dask distributed: ``local`` starts a LocalCluster here; ``tcp://host:port`` joins a scheduler."""
 
@@ -181,8 +184,11 @@ class DaskEngine:
     def __enter__(self):
         from distributed import Client, LocalCluster
         if self.address == "local":
+            # each worker imports alprsim as it starts (as a forked pool worker inherits it),
+            # not inside its first run: a run's time is then the run's
             self._cluster = LocalCluster(n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
-                                         processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                                         processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+                                         preload=[WORKER_PRELOAD])
             self._client = Client(self._cluster)
         else:
             try:

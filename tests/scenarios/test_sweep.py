@@ -104,6 +104,15 @@ def test_one_worker_two_workers_and_dask_give_identical_results(two_workers, tmp
     assert _table(tmp_path / "dask").schema.equals(_table(two_workers).schema)
 
 
+def test_local_dask_workers_start_with_alprsim_imported():
+    # a worker that imported alprsim inside its first run would bill the import to that run
+    names = ["scenarios.sweep", "scenarios.builder", "agencies"]
+    with sweep_module.DaskEngine("local", 1) as engine:
+        # a lambda travels by value: unpickling it must not import the test module (and alprsim)
+        loaded = engine._client.run(lambda names: [n for n in names if n in __import__("sys").modules], names)
+    assert list(loaded.values()) == [names]
+
+
 def test_resume_runs_only_what_is_missing(two_workers, tmp_path, monkeypatch):
     out = tmp_path / "out"
     shutil.copytree(two_workers, out)
