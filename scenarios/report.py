@@ -75,20 +75,22 @@ def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_
     or hotlist alert then points at an innocent car), by day and night. Reads keep no speed,
     so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them).
     Done in chunks: a state-wide run's reads are gigabytes, and no copy of them is made."""
-    reads, plates = records.reads, records.vehicles.plate
-    live = np.unique(plates)
-    counts = np.zeros((2, 2), np.int64)  # [day, night] x [misreads, on live plates]
+    reads, plates = records.measured_reads(), records.vehicles.plate  # views: the warm-up is not measured
+    true_codes, read_codes, nights = [], [], []  # of the misreads only: a percent or two of the reads
     for lo in range(0, len(reads), chunk_rows):
         part = slice(lo, lo + chunk_rows)
         true = plates[reads.vehicle[part]]
-        wrong = reads.plate[part] != true
-        if records.warmup_days:
-            wrong &= reads.time_s[part] >= 0  # the warm-up is not measured
-        rows = np.flatnonzero(wrong)
-        hits = misread_live_hits(true[rows], reads.plate[part][rows], live)
-        night = world.capture.is_night(reads.time_s[part][rows], world.start_local_hour).astype(np.int64)
-        np.add.at(counts, (night, 0), 1)
-        np.add.at(counts, (night, 1), hits.astype(np.int64))
+        rows = np.flatnonzero(reads.plate[part] != true)
+        true_codes.append(true[rows])
+        read_codes.append(reads.plate[part][rows])
+        nights.append(world.capture.is_night(reads.time_s[part][rows], world.start_local_hour))
+    # one look-up for all of them: the live plates are sorted once (13.8 M for the state), not per chunk
+    hits = misread_live_hits(np.concatenate([np.empty(0, np.int64), *true_codes]),
+                             np.concatenate([np.empty(0, np.int64), *read_codes]), plates)
+    night = np.concatenate([np.empty(0, bool), *nights]).astype(np.int64)
+    counts = np.zeros((2, 2), np.int64)  # [day, night] x [misreads, on live plates]
+    np.add.at(counts, (night, 0), 1)
+    np.add.at(counts, (night, 1), hits.astype(np.int64))
 
     def block(misreads: np.int64, on_live: np.int64) -> dict:
         n, hits = int(misreads), int(on_live)
