@@ -12,8 +12,9 @@ EXPOSURE_DAYS = 30  # per-vehicle figures are given over 30 days, scaled for sho
 
 
 def _measured_vehicles(records: RunRecords) -> np.ndarray:
-    """The true vehicle of each read of the measured period (not a warm-up's)."""
-    measured = getattr(records, "measured", None)
+    """The true vehicle of each read of the measured period (not a warm-up's): a view when
+    the measured reads are one block of rows (``RunRecords.measured_rows``)."""
+    measured = getattr(records, "measured_rows", None)
     return records.reads.vehicle[measured()] if measured else records.reads.vehicle
 
 

@@ -14,7 +14,9 @@ import numpy as np
 
 # column name -> dtype, in canonical order (the records hash and the files use this order)
 READ_COLUMNS: dict[str, np.dtype] = {
-    "time_s": np.dtype(np.int64),  # seconds since scenario start
+    # seconds since scenario start: 32 bits hold +-68 years and save 4 of a read's 33 bytes
+    # (a state-wide run keeps 220 M reads); the records hash still covers them as int64
+    "time_s": np.dtype(np.int32),
     "camera": np.dtype(np.int32),  # index into RunRecords.cameras
     "owner": np.dtype(np.int16),  # index into RunRecords.owners (the camera's data owner)
     "plate": np.dtype(np.int64),  # recognised plate text, sim.plates code
@@ -25,6 +27,21 @@ READ_COLUMNS: dict[str, np.dtype] = {
     "body": np.dtype(np.uint8),
     "vehicle": np.dtype(np.int32),  # ground truth: the vehicle that really passed
 }
+
+
+# dtypes the records hash covers: the columns as stored, except time as int64 (as it was
+# stored until the column narrowed), so that narrowing it left every run's hash unchanged
+HASH_DTYPES: dict[str, np.dtype] = {**READ_COLUMNS, "time_s": np.dtype(np.int64)}
+TIME_S_RANGE = (int(np.iinfo(np.int32).min), int(np.iinfo(np.int32).max))
+
+
+def _check_time_range(time_s: np.ndarray) -> None:
+    """Times that a 32-bit column would wrap are an error, never stored wrong."""
+    if len(time_s) and time_s.dtype.kind in "iu" and time_s.dtype.itemsize > 4:
+        lo, hi = int(time_s.min()), int(time_s.max())
+        if lo < TIME_S_RANGE[0] or hi > TIME_S_RANGE[1]:
+            raise ValueError(f"read time_s {lo if lo < TIME_S_RANGE[0] else hi} is outside the stored range "
+                             f"{TIME_S_RANGE[0]}..{TIME_S_RANGE[1]} (seconds from the scenario's start, +-68 years)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class Reads:
         lengths = {name: len(getattr(self, name)) for name in READ_COLUMNS}
         if len(set(lengths.values())) > 1:
             raise ValueError(f"read columns differ in length: {lengths}")
+        _check_time_range(self.time_s)  # a wider column is stored as int32 (ReadStore)
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -56,6 +74,7 @@ class Reads:
 
     @classmethod
     def from_columns(cls, columns: dict[str, np.ndarray]) -> Reads:
+        _check_time_range(np.asarray(columns["time_s"]))
         return cls(**{name: np.asarray(columns[name], dtype=dt) for name, dt in READ_COLUMNS.items()})
 
     @classmethod
@@ -104,7 +123,7 @@ class RecordsHasher:
 
     def update(self, reads: Reads) -> None:
         for name, digest in self._digests.items():
-            digest.update(np.ascontiguousarray(getattr(reads, name)).tobytes())
+            digest.update(np.ascontiguousarray(getattr(reads, name), dtype=HASH_DTYPES[name]).tobytes())
         self.rows += len(reads)
 
     def hexdigest(self) -> str:
@@ -177,5 +196,38 @@ class RunRecords:
     warmup_days: int = 0  # simulated before time 0
 
     def measured(self) -> np.ndarray:
-        """Rows of the reads in the measured period (time 0 onwards)."""
-        return np.flatnonzero(self.reads.time_s >= 0) if self.warmup_days else np.arange(len(self.reads))
+        """Rows of the reads in the measured period (time 0 onwards), as an index array."""
+        rows = self.measured_rows()
+        return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+
+    def measured_rows(self) -> slice | np.ndarray:
+        """Rows of the measured period: a slice when they follow the warm-up's in the store's
+        order (they do: batches arrive in time order), else an index array. A slice takes
+        views of the columns; a state-wide run's index array alone would be 0.8 GB."""
+        time_s = self.reads.time_s
+        if not self.warmup_days:
+            return slice(0, len(time_s))
+        first = _first_at_or_after(time_s, 0)
+        if not _any_before(time_s[first:], 0):  # rows before ``first`` are all warm-up, by its definition
+            return slice(first, len(time_s))
+        return np.flatnonzero(time_s >= 0)
+
+    def measured_reads(self) -> Reads:
+        """The measured period's reads (views when they are one block of rows)."""
+        rows = self.measured_rows()
+        return self.reads.take(rows)
+
+
+_SCAN_ROWS = 1 << 22  # rows per chunk when scanning a column: a few MB of temporaries, not GB
+
+
+def _first_at_or_after(values: np.ndarray, bound: int) -> int:
+    for lo in range(0, len(values), _SCAN_ROWS):
+        hits = np.flatnonzero(values[lo:lo + _SCAN_ROWS] >= bound)
+        if len(hits):
+            return lo + int(hits[0])
+    return len(values)
+
+
+def _any_before(values: np.ndarray, bound: int) -> bool:
+    return any(bool((values[lo:lo + _SCAN_ROWS] < bound).any()) for lo in range(0, len(values), _SCAN_ROWS))

