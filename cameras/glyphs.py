@@ -6,18 +6,13 @@ draws every character in every available typeface many times with random degrada
 (size, blur, motion, contrast, noise) and, in half the samples, shape changes (condensed
 to expanded widths, thinner and bolder strokes, slant), cuts each out the way
 the reader cuts characters, and learns PCA followed by Fisher's linear discriminant on
-the result. The default bank is built on first use (a few seconds) and cached, in the
-process and on disk (``ALPRSIM_CACHE_DIR``, default ``~/.cache/alprsim``; "" disables it),
-keyed by the code and typefaces that make it.
+the result. ``cameras.training`` adds characters cut from camera pictures and builds
+the default bank (cached).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -171,18 +166,30 @@ def _degraded_glyph(face: str, char: str, rng: np.random.Generator, vary_shape: 
 
 
 def build_glyph_bank(faces: tuple[str, ...] | None = None, per_glyph: int = 20, pca_dims: int = 128,
-                     lda_dims: int = 35, shrinkage: float = 0.1, seed: int = _BANK_SEED) -> GlyphBank:
+                     lda_dims: int = 35, shrinkage: float = 0.1, seed: int = _BANK_SEED,
+                     extra: tuple[list[np.ndarray], np.ndarray] | None = None) -> GlyphBank:
     """Draw every character in every typeface ``per_glyph`` times with random degradations,
-    and learn the discriminant projection the reader matches in."""
+    and learn the discriminant projection the reader matches in.
+
+    ``extra`` adds reference patches cut from pictures (``cameras.training``): (patches,
+    labels), the same count for every label."""
     faces = faces if faces is not None else available_faces()
     faces = tuple(f for f in faces if f != "italic")  # plates are upright
     rng = np.random.default_rng(seed)
+    extra_by_label: list[list[np.ndarray]] = [[] for _ in ALPHABET]
+    if extra is not None:
+        for patch, label in zip(extra[0], extra[1], strict=True):
+            extra_by_label[int(label)].append(patch)
+        if len({len(group) for group in extra_by_label}) > 1:
+            raise ValueError("build_glyph_bank: extra patches need the same count for every label")
     patches, labels = [], []
     for label, char in enumerate(ALPHABET):  # grouped by label: per-class scores are a reshape
         for face in faces:
             for k in range(per_glyph):
                 patches.append(_degraded_glyph(face, char, rng, vary_shape=k % 2 == 1))
                 labels.append(label)
+        patches += extra_by_label[label]
+        labels += [label] * len(extra_by_label[label])
     feats = patch_features(patches).astype(np.float64)
     y = np.asarray(labels, np.int16)
     mean = feats.mean(axis=0)
@@ -204,43 +211,3 @@ def build_glyph_bank(faces: tuple[str, ...] | None = None, per_glyph: int = 20, 
     projection = (pca @ whiten @ directions[:, ::-1][:, :lda_dims]).astype(np.float32)
     bank = GlyphBank(mean.astype(np.float32), projection, np.empty((0, lda_dims), np.float32), y, faces)
     return GlyphBank(bank.mean, projection, bank.project(feats.astype(np.float32)), y, faces)
-
-
-def _bank_cache_path() -> Path | None:
-    """Where the default bank is kept between processes: keyed by the code and data that
-    make it, so that a change to either builds a fresh one. None disables the cache."""
-    root = os.environ.get("ALPRSIM_CACHE_DIR")
-    if root == "":
-        return None
-    folder = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "alprsim"
-    digest = hashlib.sha256(cv2.__version__.encode() + repr(available_faces()).encode())
-    for module in (Path(__file__), Path(__file__).with_name("plate_drawing.py")):
-        digest.update(module.read_bytes())
-    return folder / f"glyph-bank-{digest.hexdigest()[:16]}.npz"
-
-
-@lru_cache(maxsize=1)
-def default_bank() -> GlyphBank:
-    """The reader's bank: built on first use (a few seconds), then cached on disk."""
-    path = _bank_cache_path()
-    if path is not None and path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return GlyphBank(data["mean"], data["projection"], data["vectors"], data["labels"],
-                                 tuple(str(f) for f in data["faces"]))
-        except (OSError, KeyError, ValueError):
-            pass  # a damaged cache is rebuilt below
-    bank = build_glyph_bank()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, mean=bank.mean, projection=bank.projection, vectors=bank.vectors,
-                     labels=bank.labels, faces=np.array(bank.faces))
-            os.replace(tmp, path)
-            for stale in path.parent.glob("glyph-bank-*.npz"):  # banks of older code
-                if stale != path:
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only home: build again next time
-    return bank

@@ -240,7 +240,10 @@ policy:
     assert report["leakage"]["federal"]["reads_delivered"] == 0  # nobody shares: proxies reach only their own
 
 
-def test_gunshot_alerts_trigger_area_searches_whose_reads_are_all_bystanders(reports):
-    cost = reports["ca-sb34"]["cost"]
-    assert cost["gunshot_area_searches"] > 0
-    assert 0 < cost["gunshot_bystander_reads"] <= cost["bystander_reads_delivered"]
+def test_gunshot_alerts_trigger_area_searches_whose_reads_are_all_bystanders(per_seed):
+    costs = [run["cost"] for run in per_seed["ca-sb34"]]
+    assert all(c["gunshot_bystander_reads"] <= c["bystander_reads_delivered"] for c in costs)
+    # pooled over the three seeds: a single alert at 1 a.m. may find an empty street (seed 0
+    # once issue 17's recalibrated no-read rates changed the calibrated traffic)
+    assert sum(c["gunshot_area_searches"] for c in costs) > 0
+    assert sum(c["gunshot_bystander_reads"] for c in costs) > 0

@@ -21,7 +21,7 @@ OUTPUTS = ["leakage.federal.reads_delivered", "cost.legit.without_hit",
            "leakage.federal.targets_located / leakage.federal.targets"]
 TINY = f"""\
 scenario: {TWO_TOWNS}
-days: 1
+days: 2
 replications: 2
 seed: 3
 policies: [ca-sb34, ca-sb34-sb54]
@@ -83,7 +83,10 @@ def test_tiny_sweep_writes_one_row_per_run_with_intervals_and_plots(two_workers)
 
 
 def test_more_cameras_read_more_federal_reads(two_workers):
-    """Metamorphic: doubling Alpha's cameras (same seeds) delivers more federal reads in total."""
+    """Metamorphic: doubling Alpha's cameras (same seeds) delivers more federal reads in total.
+
+    Two days, not one: over one day the federal searches found 50 reads either way once the
+    misread model was recalibrated (issue 17; reads in all still rose by a fifth)."""
     rows = _table(two_workers).to_pylist()
     total = {n: sum(r[OUTPUTS[0]] for r in rows if r["owners[alpha-ca-pd].cameras"] == n) for n in (6, 12)}
     assert total[12] > total[6]
