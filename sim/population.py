@@ -18,7 +18,7 @@ from sim.paths import ZonePaths
 from sim.plates import PLATE_FORMATS, STATES, ca_issued_plates, decode_symbols
 from sim.random_streams import RandomStreams
 from sim.records import Vehicles
-from sim.roads import EDGE_CLASSES, RoadNetwork
+from sim.roads import RoadNetwork
 
 # Fingerprint categories with rough US fleet shares (registration statistics, rounded).
 MAKES: tuple[str, ...] = ("Toyota", "Honda", "Ford", "Chevrolet", "Tesla", "Nissan", "Hyundai", "Kia",
@@ -130,9 +130,7 @@ def _search_rows(cum, target, first, size):
 
 def bridge_pairs(net: RoadNetwork, paths: ZonePaths) -> np.ndarray:
     """(P,) bool: the pair's path crosses a bridge."""
-    on_bridge = (net.edge_class == EDGE_CLASSES.index("bridge"))[paths.pair_edge]
-    pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())
-    return np.bincount(pair[on_bridge], minlength=paths.n_pairs) > 0
+    return paths.pair_bridge
 
 
 def destination_choice(net: RoadNetwork, paths: ZonePaths, time_scale_s: float,
