@@ -12,7 +12,9 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from sim.path_trees import graph_of
-from sim.paths import CheckpointPaths, ZonePaths, segment_store
+from sim.paths import ROUTE_GRID_BITS as U_BITS
+from sim.paths import CheckpointPaths, ZonePaths, bucket_bits_for
+from sim.radix import stable_argsort
 from sim.roads import RoadNetwork
 
 
@@ -90,4 +92,35 @@ def checkpoints_from_edges(edges: PairEdges, paths: ZonePaths, net: RoadNetwork,
     edge = edges.pair_edge[src]
     offset = edges.edge_offset_s[src] + sorted_fraction[cp] * net.travel_time_s()[edge]
     pair = np.repeat(np.arange(paths.n_pairs), edges.edge_counts())[src]
-    return segment_store(paths.n_pairs, net, pair, offset, by_edge[cp], edge, cp_camera, cp_width, cp_street)
+    return segment_store_reference(paths.n_pairs, net, pair, offset, by_edge[cp], edge, cp_camera, cp_width,
+                                   cp_street, bucket_bits_for(paths.n_pairs, len(pair)))
+
+
+def segment_store_reference(n_pairs: int, net: RoadNetwork, pair: np.ndarray, offset: np.ndarray, original: np.ndarray,
+                  edge: np.ndarray, cp_camera: np.ndarray, cp_width: np.ndarray, cp_street: np.ndarray, bucket_bits: int) -> CheckpointPaths:
+    """Cut each pair's route interval at its checkpoints' bundle bounds (``CheckpointPaths``),
+    given every (pair, offset, checkpoint, edge) in pair order then path order: the
+    all-pairs store's numpy construction, kept as the reference for ``sim.paths``'."""
+    width = np.maximum(np.asarray(cp_width, np.int64), 1)[original]
+    street = np.asarray(cp_street, np.int64)[original] % width
+    lo = (street << U_BITS) // width  # interval bounds on the 2**-32 grid
+    hi = ((street + 1) << U_BITS) // width
+    # elementary segments of each pair: cut at 0 and at every bound
+    cuts = np.concatenate([np.arange(n_pairs, dtype=np.int64) << 33, (pair << 33) | lo, (pair << 33) | hi])
+    cuts = np.sort(cuts[(cuts & ((1 << 33) - 1)) < (1 << U_BITS)])
+    cuts = cuts[np.r_[True, cuts[1:] != cuts[:-1]]]
+    first = np.searchsorted(cuts, (pair << 33) | lo)
+    last = np.searchsorted(cuts, (pair << 33) | hi)  # segments first .. last - 1 lie inside
+    span = last - first
+    row = np.repeat(first, span) + np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span)
+    item = np.repeat(np.arange(len(pair)), span)
+    # items come in (pair, path) order, so a stable sort by segment keeps path order inside it
+    order = stable_argsort(row)
+    row, item = row[order], item[order]
+    ptr = np.zeros(len(cuts) + 1, np.int64)
+    np.cumsum(np.bincount(row, minlength=len(cuts)), out=ptr[1:])
+    bucket = np.arange(n_pairs << bucket_bits, dtype=np.int64)
+    bucket_key = ((bucket >> bucket_bits) << 33) | ((bucket & ((1 << bucket_bits) - 1)) << (U_BITS - bucket_bits))
+    bucket_seg = (np.searchsorted(cuts, bucket_key, side="right") - 1).astype(np.int32)
+    return CheckpointPaths(cuts, ptr, cp_camera[original[item]].astype(np.int32), offset[item].astype(np.float32),
+                           net.speed_mps[edge[item]].astype(np.float32), bucket_seg, n_pairs, len(pair), bucket_bits)

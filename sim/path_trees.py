@@ -157,3 +157,73 @@ def block_flows(dist, pred, dest_node, trips, adj_ptr, adj_to, adj_edge, edge_fr
                     below[g, p] += below[g, v]
             for g in range(groups):
                 below[g, v] = 0.0
+
+
+@numba.njit(cache=True)
+def _grown(a, need):
+    if need <= a.size:
+        return a
+    b = np.empty(max(need, 2 * a.size), a.dtype)
+    b[:a.size] = a
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def block_segments(counts, cp, offset, lo, hi, camera, speed, first_pair, bucket_bits, u_bits):
+    """The segments of a block of consecutive pairs (``sim.paths.CheckpointPaths``): each
+    pair's route interval cut at 0 and at its checkpoints' bounds ``[lo, hi)`` (on the
+    2**-u_bits grid), each segment listing the checkpoints covering it in path order, and
+    for each of the pair's 2**bucket_bits buckets the segment at its start (block-relative).
+    ``cp`` and ``offset`` list every pair's checkpoints in path order, pair after pair."""
+    n_pairs = counts.size
+    top = np.int64(1) << u_bits
+    seg_key = np.empty(n_pairs + 16, np.int64)
+    seg_count = np.empty(n_pairs + 16, np.int64)
+    out_camera = np.empty(cp.size + 16, np.int32)
+    out_offset = np.empty(cp.size + 16, np.float32)
+    out_speed = np.empty(cp.size + 16, np.float32)
+    buckets = np.empty(n_pairs << bucket_bits, np.int32)
+    bounds = np.empty(16, np.int64)
+    n_seg = 0
+    n_out = 0
+    at = 0
+    for p in range(n_pairs):
+        m = counts[p]
+        bounds = _grown(bounds, 2 * m + 1)
+        bounds[0] = 0
+        nb = 1
+        for i in range(at, at + m):
+            bounds[nb] = lo[cp[i]]
+            nb += 1
+            if hi[cp[i]] < top:
+                bounds[nb] = hi[cp[i]]
+                nb += 1
+        cuts = np.unique(bounds[:nb])
+        seg_key = _grown(seg_key, n_seg + cuts.size)
+        seg_count = _grown(seg_count, n_seg + cuts.size)
+        first_seg = n_seg
+        for s in range(cuts.size):
+            seg_key[n_seg] = ((first_pair + p) << 33) | cuts[s]
+            k = 0
+            for i in range(at, at + m):
+                c = cp[i]
+                if lo[c] <= cuts[s] < hi[c]:
+                    if n_out >= out_camera.size:
+                        out_camera = _grown(out_camera, n_out + 1)
+                        out_offset = _grown(out_offset, n_out + 1)
+                        out_speed = _grown(out_speed, n_out + 1)
+                    out_camera[n_out] = camera[c]
+                    out_offset[n_out] = offset[i]
+                    out_speed[n_out] = speed[c]
+                    n_out += 1
+                    k += 1
+            seg_count[n_seg] = k
+            n_seg += 1
+        s = 0
+        for b in range(1 << bucket_bits):
+            start = np.int64(b) << (u_bits - bucket_bits)
+            while s + 1 < cuts.size and cuts[s + 1] <= start:
+                s += 1
+            buckets[(p << bucket_bits) + b] = first_seg + s
+        at += m
+    return seg_key[:n_seg], seg_count[:n_seg], out_camera[:n_out], out_offset[:n_out], out_speed[:n_out], buckets

@@ -18,8 +18,15 @@ import numba
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from sim.path_trees import block_checkpoints, block_flows, graph_of, out_adjacency, tree_blocks
-from sim.radix import stable_argsort
+from sim.path_trees import (
+    block_checkpoints,
+    block_flows,
+    block_segments,
+    graph_of,
+    out_adjacency,
+    tree_blocks,
+)
+from sim.radix import stable_argsort  # noqa: F401 (sim.traffic imports it from here)
 from sim.roads import EDGE_CLASSES, RoadNetwork
 
 
@@ -137,7 +144,7 @@ BUNDLE_WIDTH = np.array([8, 4, 4, 1, 5], np.int64)
 
 
 _U_BITS = 32  # route keys and bundle streets are compared on a 2**-32 grid
-_BUCKET_BITS = 5  # each pair's unit interval in 32 buckets, for a direct first guess
+_BUCKET_BITS = 5  # at most 32 buckets a pair (CheckpointPaths.bucket_bits), for a direct first guess
 ROUTE_GRID_BITS, BUCKET_BITS = _U_BITS, _BUCKET_BITS  # for compiled look-ups (sim.compiled_traffic)
 
 
@@ -158,46 +165,40 @@ class CheckpointPaths:
     camera: np.ndarray  # int32 camera index
     offset_s: np.ndarray  # float32 time from departure to the checkpoint
     speed_mps: np.ndarray  # float32 free-flow speed at the checkpoint
-    bucket_seg: np.ndarray  # int32 (P << _BUCKET_BITS,) the segment at each bucket's start
+    bucket_seg: np.ndarray  # int32 (P << bucket_bits,) the segment at each bucket's start
     n_pairs: int = 0
     candidates: int = 0  # checkpoints on all pair paths before the bundle cut (for the record)
+    bucket_bits: int = _BUCKET_BITS  # each pair's unit interval in 2**bucket_bits buckets
 
     def segments(self, pair: np.ndarray, route_u: np.ndarray) -> np.ndarray:
         """The segment of each (pair, route fraction): its bucket's first segment, then
         forward past the few cuts inside the bucket (no binary search)."""
         grid = np.minimum((route_u * 2.0**_U_BITS).astype(np.int64), 2**_U_BITS - 1)
-        return _walk_segments(np.ascontiguousarray(pair, np.int64), grid, self.seg_key, self.bucket_seg)
+        return _walk_segments(np.ascontiguousarray(pair, np.int64), grid, self.seg_key, self.bucket_seg,
+                              self.bucket_bits)
 
     def counts(self, seg: np.ndarray) -> np.ndarray:
         return self.seg_ptr[seg + 1] - self.seg_ptr[seg]
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk_segments(pair, grid, seg_key, bucket_seg):
+def _walk_segments(pair, grid, seg_key, bucket_seg, bucket_bits):
     out = np.empty(pair.size, np.int64)
     last = seg_key.size - 1
     for i in range(pair.size):
         query = (pair[i] << 33) | grid[i]
-        seg = np.int64(bucket_seg[(pair[i] << _BUCKET_BITS) | (grid[i] >> (_U_BITS - _BUCKET_BITS))])
+        seg = np.int64(bucket_seg[(pair[i] << bucket_bits) | (grid[i] >> (_U_BITS - bucket_bits))])
         while seg < last and seg_key[seg + 1] <= query:
             seg += 1
         out[i] = seg
     return out
 
 
-def _tree_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray,
-                      cp_fraction: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(pair, offset, checkpoint) of every checkpoint on every zone-pair path, in pair
-    order and, within a pair, path order (checkpoints of one edge in the given order)."""
-    pairs, cps, offsets = [], [], []
-    for first, (counts, cp, offset, _, _) in _walk_trees(net, paths.component_zones, paths.component_start,
-                                                            cp_edge, cp_fraction):
-        pairs.append(np.repeat(np.arange(first, first + len(counts), dtype=np.int64), counts))
-        cps.append(cp)
-        offsets.append(offset)
-    if not pairs:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64)
-    return np.concatenate(pairs), np.concatenate(offsets), np.concatenate(cps)
+def bucket_bits_for(n_pairs: int, candidates: int) -> int:
+    """Buckets per pair: about as many as a pair has cuts (at most 32), so the index costs
+    little where few cameras stand on each path."""
+    mean_cuts = 1 + 2 * candidates / max(n_pairs, 1)
+    return int(np.clip(np.ceil(np.log2(mean_cuts)), 0, _BUCKET_BITS))
 
 
 def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
@@ -206,40 +207,42 @@ def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_f
 
     ``cp_width[i]`` is the width of the checkpoint's bundle and ``cp_street[i]`` the street
     it watches (taken modulo the width). A segment lists its checkpoints by offset; equal
-    offsets in the order of the arguments.
+    offsets in the order of the arguments. Built block of origins by block of origins:
+    what is held at once is one block's trees, every pair's checkpoints and the store.
     """
     # by edge, and along each edge by position (equal positions in argument order): the
     # trees then list a path's checkpoints in the order they are passed
+    cp_edge, cp_fraction = np.asarray(cp_edge), np.asarray(cp_fraction)
     by_edge = np.lexsort((cp_fraction, cp_edge))
-    pair, offset, cp = _tree_checkpoints(paths, net, np.asarray(cp_edge)[by_edge], np.asarray(cp_fraction)[by_edge])
-    edge = np.asarray(cp_edge)[by_edge][cp]
-    return segment_store(paths.n_pairs, net, pair, offset, by_edge[cp], edge, cp_camera, cp_width, cp_street)
+    blocks = list(_walk_trees(net, paths.component_zones, paths.component_start, cp_edge[by_edge],
+                              cp_fraction[by_edge]))
+    candidates = sum(len(out[1]) for _, out in blocks)
+    bits = bucket_bits_for(paths.n_pairs, candidates)
+    width = np.maximum(np.asarray(cp_width, np.int64), 1)[by_edge]
+    street = np.asarray(cp_street, np.int64)[by_edge] % width
+    lo, hi = (street << _U_BITS) // width, ((street + 1) << _U_BITS) // width  # bounds on the 2**-32 grid
+    camera = np.asarray(cp_camera, np.int32)[by_edge]
+    speed = net.speed_mps[cp_edge[by_edge]].astype(np.float32)
+    keys, counts, cams, offsets, speeds, buckets = [], [], [], [], [], []
+    n_seg = 0
+    for first, (pair_counts, cp, offset, _, _) in blocks:
+        key, count, cam, off, spd, bucket = block_segments(pair_counts, cp, offset, lo, hi, camera, speed,
+                                                           np.int64(first), bits, _U_BITS)
+        keys.append(key)
+        counts.append(count)
+        cams.append(cam)
+        offsets.append(off)
+        speeds.append(spd)
+        buckets.append(bucket + np.int32(n_seg))
+        n_seg += len(key)
+    del blocks
+    if n_seg >= 2**31:
+        raise ValueError(f"checkpoint store: {n_seg} segments do not fit the int32 bucket index")
 
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
-def segment_store(n_pairs: int, net: RoadNetwork, pair: np.ndarray, offset: np.ndarray, original: np.ndarray,
-                  edge: np.ndarray, cp_camera: np.ndarray, cp_width: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
-    """Cut each pair's route interval at its checkpoints' bundle bounds (``CheckpointPaths``),
-    given every (pair, offset, checkpoint, edge) in pair order then path order."""
-    width = np.maximum(np.asarray(cp_width, np.int64), 1)[original]
-    street = np.asarray(cp_street, np.int64)[original] % width
-    lo = (street << _U_BITS) // width  # interval bounds on the 2**-32 grid
-    hi = ((street + 1) << _U_BITS) // width
-    # elementary segments of each pair: cut at 0 and at every bound
-    cuts = np.concatenate([np.arange(n_pairs, dtype=np.int64) << 33, (pair << 33) | lo, (pair << 33) | hi])
-    cuts = np.sort(cuts[(cuts & ((1 << 33) - 1)) < (1 << _U_BITS)])
-    cuts = cuts[np.r_[True, cuts[1:] != cuts[:-1]]]
-    first = np.searchsorted(cuts, (pair << 33) | lo)
-    last = np.searchsorted(cuts, (pair << 33) | hi)  # segments first .. last - 1 lie inside
-    span = last - first
-    row = np.repeat(first, span) + np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span)
-    item = np.repeat(np.arange(len(pair)), span)
-    # items come in (pair, path) order, so a stable sort by segment keeps path order inside it
-    order = stable_argsort(row)
-    row, item = row[order], item[order]
-    ptr = np.zeros(len(cuts) + 1, np.int64)
-    np.cumsum(np.bincount(row, minlength=len(cuts)), out=ptr[1:])
-    bucket = np.arange(n_pairs << _BUCKET_BITS, dtype=np.int64)
-    bucket_key = ((bucket >> _BUCKET_BITS) << 33) | ((bucket & ((1 << _BUCKET_BITS) - 1)) << (_U_BITS - _BUCKET_BITS))
-    bucket_seg = (np.searchsorted(cuts, bucket_key, side="right") - 1).astype(np.int32)
-    return CheckpointPaths(cuts, ptr, cp_camera[original[item]].astype(np.int32), offset[item].astype(np.float32),
-                           net.speed_mps[edge[item]].astype(np.float32), bucket_seg, n_pairs, len(pair))
+    ptr = np.zeros(n_seg + 1, np.int64)
+    np.cumsum(cat(counts, np.int64), out=ptr[1:])
+    return CheckpointPaths(cat(keys, np.int64), ptr, cat(cams, np.int32), cat(offsets, np.float32),
+                           cat(speeds, np.float32), cat(buckets, np.int32), paths.n_pairs, candidates, bits)

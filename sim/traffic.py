@@ -24,7 +24,7 @@ from sim.compiled_traffic import (
     tour_legs_kernel,
     vehicle_legs_kernel,
 )
-from sim.paths import BUCKET_BITS, ROUTE_GRID_BITS, CheckpointPaths, ZonePaths, stable_argsort
+from sim.paths import ROUTE_GRID_BITS, CheckpointPaths, ZonePaths, stable_argsort
 from sim.population import (
     HEAVY,
     NIGHT_WORKER,
@@ -135,7 +135,7 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
     table = tour_table(spec.places_per_vehicle)
     leg_segment, tour_camera = vehicle_legs_kernel(
         vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64), paths.zone_block,
-        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, BUCKET_BITS,
+        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, cp.bucket_bits,
         HOME_ROUTE_KEY)
     group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
     return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
