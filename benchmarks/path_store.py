@@ -6,8 +6,10 @@ Each store builds what the world needs from it: pair times, the checkpoint store
 default's 990 cameras on random segments (bundle widths of the default's fitted scale),
 and the expected edge flows of gravity-model trips (tau = 900 s, the default's). Every
 run is a child process so that its peak resident memory (``resource.getrusage``) is its
-own. The all-pairs store is skipped where its edge lists alone (estimated from the mean
-path length of a sample of trees) would pass ``ALL_PAIRS_LIMIT_GIB``.
+own. The all-pairs store is skipped where its edge lists (estimated from the mean path
+length of a sample of trees) would pass ``ALL_PAIRS_LIMIT_GIB``, the tree store where its
+peak scaled from the size before would pass ``TREES_LIMIT_GIB``. The memory growth
+exponent is taken between the smallest and largest sizes that ran (2 is quadratic).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ CAMERAS = 990  # the default scenario's
 BUNDLE_SCALE = 17.0  # the default's fitted bundle scale (report: world.calibration)
 TAU_S = 900.0  # the default's gravity model
 ALL_PAIRS_LIMIT_GIB = 6.0
+# The tree store still holds a few numbers per zone pair (times, the checkpoint index):
+# a size whose estimated peak passes this (env PATH_STORE_LIMIT_GIB) is skipped, not run,
+# on a machine shared with other jobs.
+TREES_LIMIT_GIB = 4.0
 SPACING_M = 400.0  # two by two intersections a zone: the default's zones
 
 
@@ -116,13 +122,25 @@ def _run_child(zones: int, store: str) -> dict:
 def main() -> None:
     load_before = os.getloadavg()[0]
     log(f"path_store: grids of {ZONES} zones in child processes; load average {load_before:.2f} on {os.cpu_count()} cores")
+    limit_gib = float(os.environ.get("PATH_STORE_LIMIT_GIB", TREES_LIMIT_GIB))
     results = {}
     for zones in ZONES:
+        if results:
+            # the store is still O(pairs): scale the last run's peak bytes per pair
+            last = results[max(results)]
+            pairs = grid_network(zones).n_zones ** 2
+            estimate = last["peak_rss_bytes"] / last["pairs"] * pairs / 2**30
+            if estimate > limit_gib:
+                log(f"path_store: tree store at {zones} zones skipped: ~{estimate:.1f} GiB peak estimated "
+                    f"({pairs:,} pairs) > PATH_STORE_LIMIT_GIB={limit_gib:g} on a shared machine")
+                emit(f"path_store.trees.{zones}.peak_memory", estimate, "GiB (estimated, not run)", pairs=pairs,
+                     limit_gib=limit_gib)
+                continue
         trees = _run_child(zones, "trees")
         hops = _mean_path_edges(zones)
-        # edge lists: int32 edge + float32 offset per path edge, and the walk's int64 pair
-        # and int32 step per edge while it runs
-        estimate_gib = trees["pairs"] * hops * 20 / 2**30
+        # edge lists: int32 edge + float32 offset per path edge kept, and while the walk
+        # runs its int64 pair, int32 step and the reordered copies: about 40 B an edge
+        estimate_gib = trees["pairs"] * hops * 40 / 2**30
         if estimate_gib <= ALL_PAIRS_LIMIT_GIB:
             all_pairs = _run_child(zones, "all_pairs")
         else:
@@ -142,7 +160,7 @@ def main() -> None:
              paths_s=round(trees["paths_s"], 2), checkpoints_s=round(trees["checkpoints_s"], 2),
              flows_s=round(trees["flows_s"], 2),
              flows_equal=None if all_pairs is None else bool(np.isclose(trees["flow_total"], all_pairs["flow_total"])))
-    lo, hi = ZONES[1], ZONES[-1]
+    lo, hi = min(results), max(results)
     growth = np.log(results[hi]["peak_rss_bytes"] / results[lo]["peak_rss_bytes"]) / np.log(hi / lo)
     kept_growth = np.log(results[hi]["kept_bytes"] / results[lo]["kept_bytes"]) / np.log(hi / lo)
     emit("path_store.trees.memory_growth_exponent", growth, "", baseline=2.0, kept_bytes_exponent=round(kept_growth, 3),
