@@ -25,8 +25,8 @@ from scenarios.files import load_scenario
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "two-towns.yaml"
 DAY = 86_400
 # main before the arms race (the merge parent of the arms race, after the recalibrated misread model), two-towns under ca-sb34-sb54, seed 7
-GOLDEN_RECORDS = "87b05ff57f84eef1691d8eef98bb54abdad512902e322e9ffe451ecc2fbf94b8"
-GOLDEN_AUDIT_HEAD = "9b470e70743d68f23f4317c5d89207fda18d214f6474b619b68f74829d1c6851"
+GOLDEN_RECORDS = "342a62b8df4091bf2961d6f188b9272e17f5d2dca088e5066f8c0b55c23d31ad"
+GOLDEN_AUDIT_HEAD = "108f0536ab7310fac4e7eab6f7351cec6fa1e7d36a98b37e0990dcb69128ba7c"
 REGISTRY = {a.org.slug: a for a in BAY_AREA_AGENCIES}
 
 
