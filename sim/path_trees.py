@@ -49,24 +49,26 @@ def _edge_between(adj_ptr, adj_to, adj_edge, u, v):
 
 
 @numba.njit(cache=True)
-def _parent_edges(dist, pred, adj_ptr, adj_to, adj_edge):
-    """Nodes reachable from the row's origin in order of distance (a topological order of
-    the tree: a predecessor is strictly nearer, every edge being at least 1 m long), and
-    the tree edge into each node (-1 at the origin and off the tree)."""
-    order = np.argsort(dist)
-    n_reach = 0
-    while n_reach < order.size and np.isfinite(dist[order[n_reach]]):
-        n_reach += 1
-    parent = np.full(dist.size, -1, np.int64)
-    for i in range(n_reach):
-        v = order[i]
-        if pred[v] >= 0:
-            parent[v] = _edge_between(adj_ptr, adj_to, adj_edge, pred[v], v)
-    return order[:n_reach], parent
+def _parent_edges(dist, pred, nodes, adj_ptr, adj_to, adj_edge, parent):
+    """The nodes (of ``nodes``, the origin's component) reachable from the row's origin in
+    order of distance, ties by node number (a topological order of the tree: a predecessor
+    is strictly nearer, every edge being at least 1 m long); fills ``parent`` with the tree
+    edge into each of them (-1 at the origin)."""
+    reach = np.empty(nodes.size, np.int64)
+    n = 0
+    for v in nodes:
+        if np.isfinite(dist[v]):
+            reach[n] = v
+            n += 1
+    reach = reach[:n]
+    order = reach[np.argsort(dist[reach], kind="mergesort")]
+    for v in order:
+        parent[v] = _edge_between(adj_ptr, adj_to, adj_edge, pred[v], v) if pred[v] >= 0 else -1
+    return order
 
 
 @numba.njit(cache=True, nogil=True)
-def block_checkpoints(dist, pred, dest_node, adj_ptr, adj_to, adj_edge, edge_from, cp_ptr, cp_fraction,
+def block_checkpoints(dist, pred, nodes, dest_node, adj_ptr, adj_to, adj_edge, edge_from, cp_ptr, cp_fraction,
                       travel_time, is_bridge):
     """For each row (origin) and destination node of a block: the checkpoints on the tree
     branch in travel order, with their time offsets from the origin (float32, as
@@ -88,8 +90,9 @@ def block_checkpoints(dist, pred, dest_node, adj_ptr, adj_to, adj_edge, edge_fro
     ent_cp = np.empty(cp_fraction.size + 1, np.int64)
     ent_parent = np.empty(cp_fraction.size + 1, np.int64)
     ent_off = np.empty(cp_fraction.size + 1, np.float32)
+    parent = np.empty(n_nodes, np.int64)
     for r in range(rows):
-        order, parent = _parent_edges(dist[r], pred[r], adj_ptr, adj_to, adj_edge)
+        order = _parent_edges(dist[r], pred[r], nodes, adj_ptr, adj_to, adj_edge, parent)
         n_ent = 0
         for i in range(order.size):
             v = order[i]
@@ -136,13 +139,14 @@ def block_checkpoints(dist, pred, dest_node, adj_ptr, adj_to, adj_edge, edge_fro
 
 
 @numba.njit(cache=True, nogil=True)
-def block_flows(dist, pred, dest_node, trips, adj_ptr, adj_to, adj_edge, edge_from, flows):
+def block_flows(dist, pred, nodes, dest_node, trips, adj_ptr, adj_to, adj_edge, edge_from, flows):
     """Add each row's trips (``trips[g, r, j]``: group g, origin row r, destination j) to
     the tree edges they use: a node's traffic is the trips ending at or below it."""
     groups, rows, k = trips.shape
     below = np.zeros((groups, dist.shape[1]))
+    parent = np.empty(dist.shape[1], np.int64)
     for r in range(rows):
-        order, parent = _parent_edges(dist[r], pred[r], adj_ptr, adj_to, adj_edge)
+        order = _parent_edges(dist[r], pred[r], nodes, adj_ptr, adj_to, adj_edge, parent)
         for j in range(k):
             if np.isfinite(dist[r, dest_node[j]]):
                 for g in range(groups):

@@ -64,9 +64,13 @@ class ZonePaths:
         return self.zone_block[origin] + self.zone_local[origin].astype(np.int64) * self.zone_block_size[origin] + self.zone_local[dest]
 
 
+def _node_components(net: RoadNetwork) -> np.ndarray:
+    return connected_components(graph_of(net), directed=True, connection="weak")[1]
+
+
 def _components(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """(zone component, zone local index, component sizes, block starts, zones per component)."""
-    _, component = connected_components(graph_of(net), directed=True, connection="weak")
+    component = _node_components(net)
     comps, zone_comp = np.unique(component[net.zone_node], return_inverse=True)
     sizes = np.bincount(zone_comp, minlength=len(comps)).astype(np.int64)
     block_start = np.concatenate([[0], np.cumsum(sizes * sizes)])
@@ -75,6 +79,15 @@ def _components(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     for zones in members:
         zone_local[zones] = np.arange(len(zones))
     return zone_comp.astype(np.int32), zone_local, sizes, block_start, members
+
+
+def _nodes_by_component(net: RoadNetwork, members: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """The nodes of each zone component (a tree never leaves its component, so only these
+    are sorted, not the whole network's nodes, once per origin)."""
+    component = _node_components(net)
+    order = np.argsort(component, kind="stable")
+    ptr = np.searchsorted(component[order], np.arange(component.max() + 2))
+    return [order[ptr[c]:ptr[c + 1]].astype(np.int64) for c in component[net.zone_node[[z[0] for z in members]]]]
 
 
 def _walk_trees(net: RoadNetwork, members: tuple[np.ndarray, ...], block_start: np.ndarray,
@@ -90,11 +103,12 @@ def _walk_trees(net: RoadNetwork, members: tuple[np.ndarray, ...], block_start: 
     fraction = np.zeros(0, np.float32) if cp_fraction_sorted is None else np.asarray(cp_fraction_sorted)
     is_bridge = net.edge_class == EDGE_CLASSES.index("bridge")
     travel = net.travel_time_s()
+    nodes_of = _nodes_by_component(net, members)
     for c, zones in enumerate(members):
         dest_node = net.zone_node[zones].astype(np.int64)
         for row0, dist, pred in tree_blocks(graph, net.zone_node[zones]):
-            out = block_checkpoints(dist, pred, dest_node, *adj, net.edge_from.astype(np.int64), cp_ptr, fraction,
-                                    travel, is_bridge)
+            out = block_checkpoints(dist, pred, nodes_of[c], dest_node, *adj, net.edge_from.astype(np.int64), cp_ptr,
+                                    fraction, travel, is_bridge)
             yield int(block_start[c]) + row0 * len(zones), out
 
 
@@ -121,7 +135,8 @@ def edge_flows(paths: ZonePaths, net: RoadNetwork, pair_trips: np.ndarray) -> np
     flows = np.zeros((trips.shape[0], net.n_edges))
     graph, adj = graph_of(net), out_adjacency(net)
     edge_from = net.edge_from.astype(np.int64)
-    for zones, start in zip(paths.component_zones, paths.component_start, strict=False):
+    nodes_of = _nodes_by_component(net, paths.component_zones)
+    for c, (zones, start) in enumerate(zip(paths.component_zones, paths.component_start, strict=False)):
         k = len(zones)
         block = trips[:, start:start + k * k].reshape(trips.shape[0], k, k)
         if not block.any():
@@ -131,7 +146,8 @@ def edge_flows(paths: ZonePaths, net: RoadNetwork, pair_trips: np.ndarray) -> np
         dest_node = net.zone_node[zones].astype(np.int64)
         for row0, dist, pred in tree_blocks(graph, net.zone_node[zones[busy]]):
             rows = busy[row0:row0 + len(dist)]
-            block_flows(dist, pred, dest_node, np.ascontiguousarray(block[:, rows, :]), *adj, edge_from, flows)
+            block_flows(dist, pred, nodes_of[c], dest_node, np.ascontiguousarray(block[:, rows, :]), *adj, edge_from,
+                        flows)
     return flows[0] if np.ndim(pair_trips) == 1 else flows
 
 
