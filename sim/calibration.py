@@ -33,18 +33,17 @@ def expected_daily_trips_per_vehicle(spec: PopulationSpec, external: bool) -> fl
 def unit_group_flows(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec) -> np.ndarray:
     """(R, E) expected daily traversals of each edge per vehicle of each home region."""
     homes, choices = home_weights(net), group_choices(net, paths, spec)
-    flows = np.zeros((len(net.regions), net.n_edges))
     o, d = paths.pair_origin, paths.pair_dest
     reverse = paths.pair(d, o)
+    pair_trips = np.zeros((len(net.regions), paths.n_pairs))
     for g, region in enumerate(net.regions):
         if homes[g].sum() == 0:
             continue
         # out from home by the gravity model, and the same trips back
         out = homes[g][o] * choices[g].prob
-        pair_trips = 0.5 * (out + out[reverse]) * expected_daily_trips_per_vehicle(spec, region == "external")
-        pair_trips[o == d] = 0.0
-        flows[g] = edge_flows(paths, pair_trips, net.n_edges)
-    return flows
+        pair_trips[g] = 0.5 * (out + out[reverse]) * expected_daily_trips_per_vehicle(spec, region == "external")
+        pair_trips[g, o == d] = 0.0
+    return edge_flows(paths, net, pair_trips)
 
 
 def through_flows(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec) -> np.ndarray:
@@ -56,7 +55,7 @@ def through_flows(net: RoadNetwork, paths: ZonePaths, spec: PopulationSpec) -> n
             continue
         trips = np.zeros(paths.n_pairs)
         trips[paths.pair(np.array([a, b]), np.array([b, a]))] = through_vehicles(flow.vehicles_per_day)
-        flows[f] = edge_flows(paths, trips, net.n_edges)
+        flows[f] = edge_flows(paths, net, trips)
     return flows
 
 

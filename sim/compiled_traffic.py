@@ -184,9 +184,10 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
 
 @numba.njit(cache=True, nogil=True)
 def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
-                        bucket_seg, seg_ptr, u_bits, bucket_bits):
+                        bucket_seg, seg_ptr, u_bits, bucket_bits, home_route_key):
     """For every vehicle and each leg its tours can have: the checkpoint segment of its
-    habitual route (``sim.traffic.leg_segments``), and which tour types pass a camera."""
+    habitual route (``sim.traffic.leg_segments``: one route key for every leg from or to
+    home, anchor 0), and which tour types pass a camera."""
     n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
     leg_segment = np.empty((n, n_legs), np.int32)
     tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
@@ -197,7 +198,8 @@ def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_lo
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
             pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
-            key = _mix(_mix(_SEED ^ np.uint64(v)) ^ np.uint64(pair))
+            route = home_route_key if leg_anchors[leg, 0] == 0 or leg_anchors[leg, 1] == 0 else np.uint64(pair)
+            key = _mix(_mix(_SEED ^ np.uint64(v)) ^ route)
             u = np.float64(key >> np.uint64(11)) * (1.0 / 9007199254740992.0)
             grid = min(np.int64(u * 2.0**u_bits), top)
             query = (pair << 33) | grid

@@ -1,9 +1,13 @@
-"""Shortest paths between zone centroids, stored as CSR arrays of edges and checkpoints.
+"""Shortest paths between zones, kept as what later stages need: pair times and camera checkpoints.
 
-Paths are computed once per connected component with scipy's Dijkstra (travel time as
-weight) and walked back for all zone pairs at once, so no per-path Python loop runs.
+Paths are shortest-path trees (scipy's Dijkstra, travel time as weight) from blocks of
+origin zones, walked in compiled code (``sim.path_trees``): the store keeps, per ordered
+zone pair of a connected component, the travel time, whether the path crosses a bridge,
+and the checkpoints the path passes; expected edge flows for calibration are summed per
+tree. No pair's edge list is ever kept (``sim.all_pairs`` is the edge-list store this
+replaces, kept as the reference for tests and the ``path_store`` benchmark).
 A *checkpoint* is a point on a directed edge where a camera watches; ``checkpoints_on``
-turns the zone-pair paths into zone-pair camera sequences with time offsets.
+turns the trees into zone-pair camera sequences with time offsets.
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import connected_components
 
-from sim.radix import stable_argsort
-from sim.roads import RoadNetwork
+from sim.path_trees import (
+    block_checkpoints,
+    block_flows,
+    block_segments,
+    graph_of,
+    out_adjacency,
+    tree_blocks,
+)
+from sim.radix import stable_argsort  # noqa: F401 (sim.traffic imports it from here)
+from sim.roads import EDGE_CLASSES, RoadNetwork
 
 
 @dataclass(frozen=True)
 class ZonePaths:
-    """Edges of the shortest path for every ordered pair of zones in one component.
+    """Travel time (and bridge crossing) of the shortest path for every ordered pair of
+    zones in one component; the paths themselves are re-derived from trees on demand.
 
     Pairs are numbered block by block (one block per connected component), so a
     statewide network of many separate cities needs no Z x Z table.
@@ -34,88 +46,109 @@ class ZonePaths:
     zone_block_size: np.ndarray  # int32 zones in the zone's component
     pair_origin: np.ndarray  # int32 (P,)
     pair_dest: np.ndarray  # int32 (P,)
-    pair_ptr: np.ndarray  # int64 (P + 1,) CSR pointer into pair_edge
-    pair_edge: np.ndarray  # int32 edges in travel order
-    edge_offset_s: np.ndarray  # float32 time from the origin to the start of each edge
     pair_time_s: np.ndarray  # float32 (P,) travel time, inf when unreachable one way
+    pair_bridge: np.ndarray  # bool (P,) the path crosses a bridge
+    component_zones: tuple[np.ndarray, ...] = ()  # int64 zones of each component, ascending
 
     @property
     def n_pairs(self) -> int:
         return len(self.pair_origin)
 
+    @property
+    def component_start(self) -> np.ndarray:
+        """(C + 1,) first pair id of each component's block, then the number of pairs."""
+        return np.concatenate([[0], np.cumsum([len(z) ** 2 for z in self.component_zones])]).astype(np.int64)
+
     def pair(self, origin: np.ndarray, dest: np.ndarray) -> np.ndarray:
         """Pair ids; origin and dest must lie in the same component."""
         return self.zone_block[origin] + self.zone_local[origin].astype(np.int64) * self.zone_block_size[origin] + self.zone_local[dest]
 
-    def edge_counts(self) -> np.ndarray:
-        return np.diff(self.pair_ptr)
+
+def _node_components(net: RoadNetwork) -> np.ndarray:
+    return connected_components(graph_of(net), directed=True, connection="weak")[1]
+
+
+def _components(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """(zone component, zone local index, component sizes, block starts, zones per component)."""
+    component = _node_components(net)
+    comps, zone_comp = np.unique(component[net.zone_node], return_inverse=True)
+    sizes = np.bincount(zone_comp, minlength=len(comps)).astype(np.int64)
+    block_start = np.concatenate([[0], np.cumsum(sizes * sizes)])
+    zone_local = np.zeros(net.n_zones, np.int32)
+    members = tuple(np.nonzero(zone_comp == c)[0] for c in range(len(comps)))
+    for zones in members:
+        zone_local[zones] = np.arange(len(zones))
+    return zone_comp.astype(np.int32), zone_local, sizes, block_start, members
+
+
+def _nodes_by_component(net: RoadNetwork, members: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """The nodes of each zone component (a tree never leaves its component, so only these
+    are sorted, not the whole network's nodes, once per origin)."""
+    component = _node_components(net)
+    order = np.argsort(component, kind="stable")
+    ptr = np.searchsorted(component[order], np.arange(component.max() + 2))
+    return [order[ptr[c]:ptr[c + 1]].astype(np.int64) for c in component[net.zone_node[[z[0] for z in members]]]]
+
+
+def _walk_trees(net: RoadNetwork, members: tuple[np.ndarray, ...], block_start: np.ndarray,
+                cp_edge_sorted: np.ndarray | None = None, cp_fraction_sorted: np.ndarray | None = None):
+    """Per block of origins, component by component: (first pair id, (counts, checkpoint,
+    offset, time, bridge)) from ``sim.path_trees.block_checkpoints``."""
+    graph = graph_of(net)
+    adj = out_adjacency(net)
+    n_cp = 0 if cp_edge_sorted is None else len(cp_edge_sorted)
+    cp_ptr = np.zeros(net.n_edges + 1, np.int64)
+    if n_cp:
+        np.cumsum(np.bincount(cp_edge_sorted, minlength=net.n_edges), out=cp_ptr[1:])
+    fraction = np.zeros(0, np.float32) if cp_fraction_sorted is None else np.asarray(cp_fraction_sorted)
+    is_bridge = net.edge_class == EDGE_CLASSES.index("bridge")
+    travel = net.travel_time_s()
+    nodes_of = _nodes_by_component(net, members)
+    for c, zones in enumerate(members):
+        dest_node = net.zone_node[zones].astype(np.int64)
+        for row0, dist, pred in tree_blocks(graph, net.zone_node[zones]):
+            out = block_checkpoints(dist, pred, nodes_of[c], dest_node, *adj, net.edge_from.astype(np.int64), cp_ptr,
+                                    fraction, travel, is_bridge)
+            yield int(block_start[c]) + row0 * len(zones), out
 
 
 def zone_paths(net: RoadNetwork) -> ZonePaths:
-    n, z = net.n_nodes, net.n_zones
-    weights = net.travel_time_s().astype(np.float64)
-    graph = csr_matrix((weights, (net.edge_from, net.edge_to)), shape=(n, n))
-    _, component = connected_components(graph, directed=True, connection="weak")
-    edge_key = net.edge_from.astype(np.int64) * n + net.edge_to
-    key_order = np.argsort(edge_key)
-    sorted_keys = edge_key[key_order]
-
-    zone_comp = component[net.zone_node].astype(np.int32)
-    comps, zone_comp = np.unique(zone_comp, return_inverse=True)
-    sizes = np.bincount(zone_comp).astype(np.int64)
-    block_start = np.concatenate([[0], np.cumsum(sizes * sizes)])
-    zone_local = np.zeros(z, np.int32)
+    """Pair times and bridge crossings from one pass of shortest-path trees."""
+    zone_comp, zone_local, sizes, block_start, members = _components(net)
     n_pairs = int(block_start[-1])
-    pair_origin = np.zeros(n_pairs, np.int32)
-    pair_dest = np.zeros(n_pairs, np.int32)
     pair_time = np.full(n_pairs, np.inf, np.float32)
-    chunks_pair, chunks_edge, chunks_offset, chunks_step = [], [], [], []
-    for comp in range(len(comps)):
-        zones = np.nonzero(zone_comp == comp)[0]
-        zone_local[zones] = np.arange(len(zones))
-        sources = net.zone_node[zones]
-        dist, pred = dijkstra(graph, directed=True, indices=sources, return_predecessors=True)
-        # all (origin, dest) pairs of this component at once: walk predecessors back
+    pair_bridge = np.zeros(n_pairs, bool)
+    for first, (_, _, _, time_s, bridge) in _walk_trees(net, members, block_start):
+        pair_time[first:first + len(time_s)] = time_s
+        pair_bridge[first:first + len(time_s)] = bridge
+    pair_origin = np.concatenate([np.repeat(z, len(z)) for z in members]).astype(np.int32) if members else np.zeros(0, np.int32)
+    pair_dest = np.concatenate([np.tile(z, len(z)) for z in members]).astype(np.int32) if members else np.zeros(0, np.int32)
+    return ZonePaths(net.n_zones, zone_comp, block_start[zone_comp], zone_local, sizes[zone_comp].astype(np.int32),
+                     pair_origin, pair_dest, pair_time, pair_bridge, members)
+
+
+def edge_flows(paths: ZonePaths, net: RoadNetwork, pair_trips: np.ndarray) -> np.ndarray:
+    """Expected traversals per edge given expected trips per zone pair: ``(P,)`` trips
+    give ``(E,)`` flows, ``(G, P)`` give ``(G, E)``. Summed per origin tree, never by
+    listing a pair's edges."""
+    trips = np.atleast_2d(np.asarray(pair_trips, np.float64))
+    flows = np.zeros((trips.shape[0], net.n_edges))
+    graph, adj = graph_of(net), out_adjacency(net)
+    edge_from = net.edge_from.astype(np.int64)
+    nodes_of = _nodes_by_component(net, paths.component_zones)
+    for c, (zones, start) in enumerate(zip(paths.component_zones, paths.component_start, strict=False)):
         k = len(zones)
-        origin_row = np.repeat(np.arange(k), k)
-        dest_zone = np.tile(zones, k)
-        pair_ids = block_start[comp] + np.arange(k * k, dtype=np.int64)
-        pair_origin[pair_ids] = np.repeat(zones, k)
-        pair_dest[pair_ids] = dest_zone
-        pair_time[pair_ids] = dist[origin_row, net.zone_node[dest_zone]]
-        cur = net.zone_node[dest_zone].astype(np.int64)
-        active = np.nonzero(pred[origin_row, cur] >= 0)[0]
-        step = 0
-        while len(active):
-            prev = pred[origin_row[active], cur[active]]
-            key = prev.astype(np.int64) * n + cur[active]
-            edge = key_order[np.searchsorted(sorted_keys, key)].astype(np.int32)
-            chunks_pair.append(pair_ids[active])
-            chunks_edge.append(edge)
-            chunks_offset.append(dist[origin_row[active], prev].astype(np.float32))
-            chunks_step.append(np.full(len(active), step, np.int32))
-            cur[active] = prev
-            active = active[pred[origin_row[active], prev] >= 0]
-            step += 1
-    pair = np.concatenate(chunks_pair) if chunks_pair else np.empty(0, np.int64)
-    edge = np.concatenate(chunks_edge) if chunks_edge else np.empty(0, np.int32)
-    offset = np.concatenate(chunks_offset) if chunks_offset else np.empty(0, np.float32)
-    counts = np.bincount(pair, minlength=n_pairs)
-    ptr = np.zeros(n_pairs + 1, np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    # the walk went from each destination back to its origin: the k-th step is the k-th
-    # edge from the end, so each edge's place is known without sorting (when offsets rise
-    # strictly along every path, this is exactly the order of sorting by (pair, offset))
-    step = np.concatenate(chunks_step) if chunks_step else np.empty(0, np.int32)
-    place = ptr[pair] + counts[pair] - 1 - step
-    ordered_edge, ordered_offset = np.empty_like(edge), np.empty_like(offset)
-    ordered_edge[place], ordered_offset[place] = edge, offset
-    same_pair = np.diff(np.repeat(np.arange(n_pairs), counts)) == 0
-    if not (np.diff(ordered_offset) > 0)[same_pair].all():
-        order = np.lexsort((offset, pair))  # ties in offset: keep the sort's tie order
-        ordered_edge, ordered_offset = edge[order], offset[order]
-    return ZonePaths(z, zone_comp.astype(np.int32), block_start[zone_comp], zone_local, sizes[zone_comp].astype(np.int32),
-                     pair_origin, pair_dest, ptr, ordered_edge, ordered_offset, pair_time)
+        block = trips[:, start:start + k * k].reshape(trips.shape[0], k, k)
+        if not block.any():
+            continue
+        # only the origins that send trips need a tree
+        busy = np.flatnonzero(block.any(axis=(0, 2)))
+        dest_node = net.zone_node[zones].astype(np.int64)
+        for row0, dist, pred in tree_blocks(graph, net.zone_node[zones[busy]]):
+            rows = busy[row0:row0 + len(dist)]
+            block_flows(dist, pred, nodes_of[c], dest_node, np.ascontiguousarray(block[:, rows, :]), *adj, edge_from,
+                        flows)
+    return flows[0] if np.ndim(pair_trips) == 1 else flows
 
 
 # A road segment of a schematic network stands for a bundle of parallel real streets (or
@@ -127,7 +160,7 @@ BUNDLE_WIDTH = np.array([8, 4, 4, 1, 5], np.int64)
 
 
 _U_BITS = 32  # route keys and bundle streets are compared on a 2**-32 grid
-_BUCKET_BITS = 5  # each pair's unit interval in 32 buckets, for a direct first guess
+_BUCKET_BITS = 5  # at most 32 buckets a pair (CheckpointPaths.bucket_bits), for a direct first guess
 ROUTE_GRID_BITS, BUCKET_BITS = _U_BITS, _BUCKET_BITS  # for compiled look-ups (sim.compiled_traffic)
 
 
@@ -148,89 +181,84 @@ class CheckpointPaths:
     camera: np.ndarray  # int32 camera index
     offset_s: np.ndarray  # float32 time from departure to the checkpoint
     speed_mps: np.ndarray  # float32 free-flow speed at the checkpoint
-    bucket_seg: np.ndarray  # int32 (P << _BUCKET_BITS,) the segment at each bucket's start
+    bucket_seg: np.ndarray  # int32 (P << bucket_bits,) the segment at each bucket's start
     n_pairs: int = 0
     candidates: int = 0  # checkpoints on all pair paths before the bundle cut (for the record)
+    bucket_bits: int = _BUCKET_BITS  # each pair's unit interval in 2**bucket_bits buckets
 
     def segments(self, pair: np.ndarray, route_u: np.ndarray) -> np.ndarray:
         """The segment of each (pair, route fraction): its bucket's first segment, then
         forward past the few cuts inside the bucket (no binary search)."""
         grid = np.minimum((route_u * 2.0**_U_BITS).astype(np.int64), 2**_U_BITS - 1)
-        return _walk_segments(np.ascontiguousarray(pair, np.int64), grid, self.seg_key, self.bucket_seg)
+        return _walk_segments(np.ascontiguousarray(pair, np.int64), grid, self.seg_key, self.bucket_seg,
+                              self.bucket_bits)
 
     def counts(self, seg: np.ndarray) -> np.ndarray:
         return self.seg_ptr[seg + 1] - self.seg_ptr[seg]
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk_segments(pair, grid, seg_key, bucket_seg):
+def _walk_segments(pair, grid, seg_key, bucket_seg, bucket_bits):
     out = np.empty(pair.size, np.int64)
     last = seg_key.size - 1
     for i in range(pair.size):
         query = (pair[i] << 33) | grid[i]
-        seg = np.int64(bucket_seg[(pair[i] << _BUCKET_BITS) | (grid[i] >> (_U_BITS - _BUCKET_BITS))])
+        seg = np.int64(bucket_seg[(pair[i] << bucket_bits) | (grid[i] >> (_U_BITS - bucket_bits))])
         while seg < last and seg_key[seg + 1] <= query:
             seg += 1
         out[i] = seg
     return out
 
 
-def _expand_checkpoints(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray,
-                        cp_fraction: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(pair, offset, checkpoint, edge) of every checkpoint on every zone-pair path, in
-    pair order and, within a pair, path order (checkpoints of one edge in the given order)."""
-    edge_ptr = np.zeros(net.n_edges + 1, np.int64)
-    np.cumsum(np.bincount(cp_edge, minlength=net.n_edges), out=edge_ptr[1:])
-    per_edge = np.diff(edge_ptr)[paths.pair_edge]
-    total = int(per_edge.sum())
-    src = np.repeat(np.arange(len(paths.pair_edge)), per_edge)
-    within = np.arange(total) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
-    cp = edge_ptr[paths.pair_edge[src]] + within
-    edge = paths.pair_edge[src]
-    offset = paths.edge_offset_s[src] + cp_fraction[cp] * net.travel_time_s()[edge]
-    pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())[src]
-    return pair, offset, cp, edge
+def bucket_bits_for(n_pairs: int, candidates: int) -> int:
+    """Buckets per pair: about as many as a pair has cuts (at most 32), so the index costs
+    little where few cameras stand on each path."""
+    mean_cuts = 1 + 2 * candidates / max(n_pairs, 1)
+    return int(np.clip(np.ceil(np.log2(mean_cuts)), 0, _BUCKET_BITS))
 
 
 def checkpoints_on(paths: ZonePaths, net: RoadNetwork, cp_edge: np.ndarray, cp_fraction: np.ndarray,
                    cp_camera: np.ndarray, cp_width: np.ndarray, cp_street: np.ndarray) -> CheckpointPaths:
-    """Expand zone-pair edge sequences into the checkpoints (cameras) standing on them.
+    """The checkpoints (cameras) standing on every zone pair's path, by route key.
 
     ``cp_width[i]`` is the width of the checkpoint's bundle and ``cp_street[i]`` the street
     it watches (taken modulo the width). A segment lists its checkpoints by offset; equal
-    offsets in the order of the arguments.
+    offsets in the order of the arguments. Built block of origins by block of origins:
+    what is held at once is one block's trees, every pair's checkpoints and the store.
     """
     # by edge, and along each edge by position (equal positions in argument order): the
-    # expansion then lists a path's checkpoints in the order they are passed
+    # trees then list a path's checkpoints in the order they are passed
+    cp_edge, cp_fraction = np.asarray(cp_edge), np.asarray(cp_fraction)
     by_edge = np.lexsort((cp_fraction, cp_edge))
-    pair, offset, cp, edge = _expand_checkpoints(paths, net, cp_edge[by_edge], cp_fraction[by_edge])
-    original = by_edge[cp]
-    width = np.maximum(np.asarray(cp_width, np.int64), 1)[original]
-    street = np.asarray(cp_street, np.int64)[original] % width
-    lo = (street << _U_BITS) // width  # interval bounds on the 2**-32 grid
-    hi = ((street + 1) << _U_BITS) // width
-    # elementary segments of each pair: cut at 0 and at every bound
-    cuts = np.concatenate([np.arange(paths.n_pairs, dtype=np.int64) << 33, (pair << 33) | lo, (pair << 33) | hi])
-    cuts = np.sort(cuts[(cuts & ((1 << 33) - 1)) < (1 << _U_BITS)])
-    cuts = cuts[np.r_[True, cuts[1:] != cuts[:-1]]]
-    first = np.searchsorted(cuts, (pair << 33) | lo)
-    last = np.searchsorted(cuts, (pair << 33) | hi)  # segments first .. last - 1 lie inside
-    span = last - first
-    row = np.repeat(first, span) + np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span)
-    item = np.repeat(np.arange(len(pair)), span)
-    # items come in (pair, path) order, so a stable sort by segment keeps path order inside it
-    order = stable_argsort(row)
-    row, item = row[order], item[order]
-    ptr = np.zeros(len(cuts) + 1, np.int64)
-    np.cumsum(np.bincount(row, minlength=len(cuts)), out=ptr[1:])
-    bucket = np.arange(paths.n_pairs << _BUCKET_BITS, dtype=np.int64)
-    bucket_key = ((bucket >> _BUCKET_BITS) << 33) | ((bucket & ((1 << _BUCKET_BITS) - 1)) << (_U_BITS - _BUCKET_BITS))
-    bucket_seg = (np.searchsorted(cuts, bucket_key, side="right") - 1).astype(np.int32)
-    return CheckpointPaths(cuts, ptr, cp_camera[original[item]].astype(np.int32), offset[item].astype(np.float32),
-                           net.speed_mps[edge[item]].astype(np.float32), bucket_seg, paths.n_pairs, len(pair))
+    blocks = list(_walk_trees(net, paths.component_zones, paths.component_start, cp_edge[by_edge],
+                              cp_fraction[by_edge]))
+    candidates = sum(len(out[1]) for _, out in blocks)
+    bits = bucket_bits_for(paths.n_pairs, candidates)
+    width = np.maximum(np.asarray(cp_width, np.int64), 1)[by_edge]
+    street = np.asarray(cp_street, np.int64)[by_edge] % width
+    lo, hi = (street << _U_BITS) // width, ((street + 1) << _U_BITS) // width  # bounds on the 2**-32 grid
+    camera = np.asarray(cp_camera, np.int32)[by_edge]
+    speed = net.speed_mps[cp_edge[by_edge]].astype(np.float32)
+    keys, counts, cams, offsets, speeds, buckets = [], [], [], [], [], []
+    n_seg = 0
+    for first, (pair_counts, cp, offset, _, _) in blocks:
+        key, count, cam, off, spd, bucket = block_segments(pair_counts, cp, offset, lo, hi, camera, speed,
+                                                           np.int64(first), bits, _U_BITS)
+        keys.append(key)
+        counts.append(count)
+        cams.append(cam)
+        offsets.append(off)
+        speeds.append(spd)
+        buckets.append(bucket + np.int32(n_seg))
+        n_seg += len(key)
+    del blocks
+    if n_seg >= 2**31:
+        raise ValueError(f"checkpoint store: {n_seg} segments do not fit the int32 bucket index")
 
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
-def edge_flows(paths: ZonePaths, pair_trips: np.ndarray, n_edges: int) -> np.ndarray:
-    """Expected traversals per edge given expected trips per zone pair."""
-    weights = np.repeat(pair_trips, paths.edge_counts())
-    return np.bincount(paths.pair_edge, weights=weights, minlength=n_edges)
+    ptr = np.zeros(n_seg + 1, np.int64)
+    np.cumsum(cat(counts, np.int64), out=ptr[1:])
+    return CheckpointPaths(cat(keys, np.int64), ptr, cat(cams, np.int32), cat(offsets, np.float32),
+                           cat(speeds, np.float32), cat(buckets, np.int32), paths.n_pairs, candidates, bits)

@@ -18,7 +18,7 @@ from sim.paths import ZonePaths
 from sim.plates import PLATE_FORMATS, STATES, ca_issued_plates, decode_symbols
 from sim.random_streams import RandomStreams
 from sim.records import Vehicles
-from sim.roads import EDGE_CLASSES, RoadNetwork
+from sim.roads import RoadNetwork
 
 # Fingerprint categories with rough US fleet shares (registration statistics, rounded).
 MAKES: tuple[str, ...] = ("Toyota", "Honda", "Ford", "Chevrolet", "Tesla", "Nissan", "Hyundai", "Kia",
@@ -130,9 +130,7 @@ def _search_rows(cum, target, first, size):
 
 def bridge_pairs(net: RoadNetwork, paths: ZonePaths) -> np.ndarray:
     """(P,) bool: the pair's path crosses a bridge."""
-    on_bridge = (net.edge_class == EDGE_CLASSES.index("bridge"))[paths.pair_edge]
-    pair = np.repeat(np.arange(paths.n_pairs), paths.edge_counts())
-    return np.bincount(pair[on_bridge], minlength=paths.n_pairs) > 0
+    return paths.pair_bridge
 
 
 def destination_choice(net: RoadNetwork, paths: ZonePaths, time_scale_s: float,
@@ -238,8 +236,6 @@ def make_population(net: RoadNetwork, paths: ZonePaths, group_sizes: np.ndarray,
     its own named streams: changing one group's size leaves the others' vehicles alone."""
     homes = home_weights(net)
     choices = group_choices(net, paths, spec)
-    members = np.argsort(net.node_zone, kind="stable")
-    zone_ptr = np.searchsorted(net.node_zone[members], np.arange(net.n_zones + 1))
     oos_states = [STATES.index(s) for s in OUT_OF_STATE_SHARES]
     oos_p = np.array(list(OUT_OF_STATE_SHARES.values()))
     k = spec.places_per_vehicle
@@ -276,9 +272,10 @@ def make_population(net: RoadNetwork, paths: ZonePaths, group_sizes: np.ndarray,
             kind = np.where(u < spec.heavy_share, HEAVY, REGULAR).astype(np.uint8)
             night = commuter & (rng.random(n) < spec.night_worker_share) & (kind == REGULAR)
             kind[night] = NIGHT_WORKER
-        # a home at one of the zone's intersections
-        pick = zone_ptr[home_zone] + (rng.random(n) * (zone_ptr[home_zone + 1] - zone_ptr[home_zone])).astype(np.int64)
-        home_node = members[pick]
+        # the home is the zone's place on the network, where every trip from home starts
+        # and every trip home ends (a home elsewhere in the zone would be read on streets
+        # its trips never use)
+        home_node = net.zone_node[home_zone]
         oos_share = spec.through_out_of_state_plate_share if external else spec.out_of_state_plate_share
         state = np.where(rng.random(n) < oos_share, rng.choice(oos_states, size=n, p=oos_p / oos_p.sum()),
                          STATES.index("CA")).astype(np.uint8)

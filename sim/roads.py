@@ -1,7 +1,8 @@
 """The road network: intersections, directed road segments, jurisdictions and zones.
 
 A ``RoadNetwork`` is a frozen set of arrays. Zones group nearby intersections; trips run
-between zone centroids, so shortest paths are computed once per zone pair.
+between zones' places (one intersection a zone, where its homes are), so shortest paths
+are computed once per zone pair.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class RoadNetwork:
     edge_jurisdiction: np.ndarray  # int16 index into jurisdictions
     jurisdictions: tuple[str, ...]
     node_zone: np.ndarray  # int32 zone of each node, -1 where none
-    zone_node: np.ndarray  # int32 centroid node of each zone
+    zone_node: np.ndarray  # int32 the zone's place: the member nearest its centre, where trips start and end
     zone_region: np.ndarray  # int16 index into regions
     zone_weight: np.ndarray  # float32 relative activity (homes, destinations)
     regions: tuple[str, ...]

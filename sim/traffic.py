@@ -24,7 +24,7 @@ from sim.compiled_traffic import (
     tour_legs_kernel,
     vehicle_legs_kernel,
 )
-from sim.paths import BUCKET_BITS, ROUTE_GRID_BITS, CheckpointPaths, ZonePaths, stable_argsort
+from sim.paths import ROUTE_GRID_BITS, CheckpointPaths, ZonePaths, stable_argsort
 from sim.population import (
     HEAVY,
     NIGHT_WORKER,
@@ -108,15 +108,24 @@ def _local_hour(time_s: np.ndarray, start_local_hour: float) -> np.ndarray:
     return ((time_s * (1 / 3600.0) + (start_local_hour + 24_000.0)).astype(np.int64)) % 24
 
 
-def route_fractions(vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:
-    """A vehicle's habitual street choice on a route, in [0, 1): a hash of both."""
-    keys = combine_keys(vehicle.astype(np.uint64), pair.astype(np.uint64))
+# The route key of every leg from or to home: a vehicle leaves and reaches its home by the
+# same street of each bundle whatever the other end, so the cameras on its home street read
+# it on every such trip (and the others on none), as a street of real homes would be.
+HOME_ROUTE_KEY = np.uint64(2**63 - 1)
+
+
+def route_fractions(vehicle: np.ndarray, pair: np.ndarray, home_leg: np.ndarray | None = None) -> np.ndarray:
+    """A vehicle's habitual street choice on a route, in [0, 1): a hash of the vehicle and
+    the pair, or of the vehicle alone on legs from or to home (``home_leg``)."""
+    route = pair.astype(np.uint64) if home_leg is None else np.where(home_leg, HOME_ROUTE_KEY, pair.astype(np.uint64))
+    keys = combine_keys(vehicle.astype(np.uint64), route)
     return (keys >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
-def leg_segments(cp: CheckpointPaths, vehicle: np.ndarray, pair: np.ndarray) -> np.ndarray:
+def leg_segments(cp: CheckpointPaths, vehicle: np.ndarray, pair: np.ndarray,
+                 home_leg: np.ndarray | None = None) -> np.ndarray:
     """The checkpoint segment of each leg: which checkpoints its habitual streets pass."""
-    return cp.segments(pair, route_fractions(vehicle, pair))
+    return cp.segments(pair, route_fractions(vehicle, pair, home_leg))
 
 
 def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicles: Vehicles, spec: PopulationSpec,
@@ -126,7 +135,8 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
     table = tour_table(spec.places_per_vehicle)
     leg_segment, tour_camera = vehicle_legs_kernel(
         vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64), paths.zone_block,
-        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, BUCKET_BITS)
+        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, cp.bucket_bits,
+        HOME_ROUTE_KEY)
     group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
     return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
                    np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment)
@@ -242,8 +252,9 @@ def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
     keys = combine_keys(leg_vehicle.astype(np.uint64), np.uint64(day + 2**21), step.astype(np.uint64))
     keep = origin != stop
     vehicle, pair = leg_vehicle[keep], pair[keep]
+    home_leg = ((origin == home) | (stop == home))[keep]
     return Legs(vehicle.astype(np.int32), pair, depart[keep], keys[keep],
-                leg_segments(traffic.checkpoints, vehicle, pair))
+                leg_segments(traffic.checkpoints, vehicle, pair, home_leg))
 
 
 def day_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
