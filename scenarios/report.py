@@ -26,6 +26,7 @@ from scenarios.plot_exposure import per_vehicle_metrics, plot_exposure
 from scenarios.plots import plots_markdown, report_plots
 from scenarios.trace_files import deliveries_table, searches_table
 from sim.plates import STATES, text_bytes
+from sim.radix import distinct
 from sim.records import READ_COLUMNS, Reads, RunRecords
 
 REPORT_LAST = ("report.json",)  # the file that says a run is complete: renamed into place last
@@ -75,7 +76,7 @@ def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_
     so the fast conditions are not apart here (``alprsim cameras evaluate`` splits them).
     Done in chunks: a state-wide run's reads are gigabytes, and no copy of them is made."""
     reads, plates = records.reads, records.vehicles.plate
-    live = np.unique(plates)
+    live = distinct(plates)
     counts = np.zeros((2, 2), np.int64)  # [day, night] x [misreads, on live plates]
     for lo in range(0, len(reads), chunk_rows):
         part = slice(lo, lo + chunk_rows)
