@@ -125,74 +125,82 @@ def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday,
 @numba.njit(cache=True, nogil=True)
 def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later, work_s, stops, legs,
                      anchor_zone, leg_segment, zone_block, zone_local, zone_block_size, pair_time_s, congestion,
-                     start_local_hour, day0):
+                     start_local_hour, day0, leg_camera, camera_only):
     """The legs of the given tours, first legs of every tour, then second legs, then
     third (as ``sim.traffic.tour_legs`` lays them out): vehicle, zone pair, departure,
     tour key + leg number, checkpoint segment. ``start_h``: departure hour of each tour;
     ``dwell_first``/``dwell_later``: errand dwell after the first / a later stop (s);
-    ``work_s``: time at work (s)."""
+    ``work_s``: time at work (s). With ``camera_only``, the legs that pass no checkpoint
+    (``leg_camera``) are left out, the others in the same order (departure times still
+    chain through every leg)."""
+    # tour by tour (a vehicle's rows are fetched once for all its legs), the j-th leg into
+    # the j-th block; the blocks are then put end to end
     n = vehicle.size
-    out_n = 0
+    out_vehicle = np.empty(3 * n, np.int32)
+    out_pair = np.empty(3 * n, np.int64)
+    out_depart = np.empty(3 * n, np.float64)
+    out_key = np.empty(3 * n, np.uint64)
+    out_segment = np.empty(3 * n, np.int64)
+    count = np.zeros(3, np.int64)
     for i in range(n):
+        t = tour_type[i]
+        v = vehicle[i]
+        start = day0 + start_h[i] * 3600
         for j in range(3):
-            if stops[tour_type[i], j + 1] >= 0:
-                out_n += 1
-    out_vehicle = np.empty(out_n, np.int32)
-    out_pair = np.empty(out_n, np.int64)
-    out_depart = np.empty(out_n, np.float64)
-    out_key = np.empty(out_n, np.uint64)
-    out_segment = np.empty(out_n, np.int64)
-    # the j-th legs of all tours come after the (j - 1)-th: find where each block starts
-    block = np.zeros(4, np.int64)
-    for i in range(n):
-        for j in range(3):
-            if stops[tour_type[i], j + 1] >= 0:
-                block[j + 1] += 1
-    for j in range(3):
-        block[j + 1] += block[j]
-    depart = np.empty(n, np.float64)
-    for i in range(n):
-        depart[i] = day0 + start_h[i] * 3600
-    for j in range(3):
-        at = block[j]
-        for i in range(n):
-            t = tour_type[i]
-            if stops[t, j + 1] < 0:
-                continue
-            v = vehicle[i]
-            origin = anchor_zone[v, stops[t, j]]
             b = stops[t, j + 1]
+            if b < 0:
+                break
+            origin = anchor_zone[v, stops[t, j]]
             dest = anchor_zone[v, b]
             pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
-            start = depart[i]
-            out_vehicle[at] = v
-            out_pair[at] = pair
-            out_depart[at] = start
-            out_key[at] = keys[i] + np.uint64(j)
-            out_segment[at] = leg_segment[v, legs[t, j]]
-            at += 1
+            leg = legs[t, j]
+            if not camera_only or leg_camera[v, leg]:
+                at = j * n + count[j]
+                out_vehicle[at] = v
+                out_pair[at] = pair
+                out_depart[at] = start
+                out_key[at] = keys[i] + np.uint64(j)
+                out_segment[at] = leg_segment[v, leg]
+                count[j] += 1
             if j == 2:
-                continue
+                break
             if b == 1:
                 dwell = work_s[i]
             else:
                 dwell = dwell_first[i] if j == 0 else dwell_later[i]
             slowdown = congestion[local_hour(start, start_local_hour)]
-            depart[i] = start + np.float64(pair_time_s[pair]) * slowdown + dwell
-    return out_vehicle, out_pair, out_depart, out_key, out_segment
+            start = start + np.float64(pair_time_s[pair]) * slowdown + dwell
+    total = count[0] + count[1] + count[2]
+    vehicle_ = np.empty(total, np.int32)
+    pair_ = np.empty(total, np.int64)
+    depart_ = np.empty(total, np.float64)
+    key_ = np.empty(total, np.uint64)
+    segment_ = np.empty(total, np.int64)
+    at = 0
+    for j in range(3):
+        for k in range(j * n, j * n + count[j]):
+            vehicle_[at] = out_vehicle[k]
+            pair_[at] = out_pair[k]
+            depart_[at] = out_depart[k]
+            key_[at] = out_key[k]
+            segment_[at] = out_segment[k]
+            at += 1
+    return vehicle_, pair_, depart_, key_, segment_
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
                         bucket_seg, seg_ptr, u_bits, bucket_bits):
     """For every vehicle and each leg its tours can have: the checkpoint segment of its
-    habitual route (``sim.traffic.leg_segments``), and which tour types pass a camera."""
+    habitual route (``sim.traffic.leg_segments``) and whether it holds any checkpoint; and
+    which tour types pass a camera. Vehicles are independent: the loop runs on every core."""
     n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
     leg_segment = np.empty((n, n_legs), np.int32)
+    leg_camera = np.zeros((n, n_legs), np.bool_)
     tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
     last = seg_key.size - 1
     top = (np.int64(1) << u_bits) - 1
-    for v in range(n):
+    for v in numba.prange(n):
         for leg in range(n_legs):
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
@@ -205,11 +213,10 @@ def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_lo
             while seg < last and seg_key[seg + 1] <= query:
                 seg += 1
             leg_segment[v, leg] = seg
+            leg_camera[v, leg] = seg_ptr[seg + 1] > seg_ptr[seg]
         for t in range(tour_legs.shape[0]):
             for j in range(tour_legs.shape[1]):
                 leg = tour_legs[t, j]
-                if leg >= 0:
-                    seg = leg_segment[v, leg]
-                    if seg_ptr[seg + 1] > seg_ptr[seg]:
-                        tour_camera[v, t] = True
-    return leg_segment, tour_camera
+                if leg >= 0 and leg_camera[v, leg]:
+                    tour_camera[v, t] = True
+    return leg_segment, leg_camera, tour_camera
