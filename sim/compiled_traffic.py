@@ -27,31 +27,46 @@ def expand_kernel(seg_ptr, segment, depart_s, tour_key, vehicle, offset_s, camer
     """(time_s, camera, vehicle, speed_mps) of every checkpoint the legs pass, in leg order
     then path order; the speed noise is keyed by (tour, camera)."""
     n = segment.size
+    # each leg's entries, read once from the (large, randomly visited) pointer table
+    leg_lo = np.empty(n, np.int64)
+    leg_hi = np.empty(n, np.int64)
     total = 0
     for i in range(n):
-        total += seg_ptr[segment[i] + 1] - seg_ptr[segment[i]]
+        leg_lo[i] = seg_ptr[segment[i]]
+        leg_hi[i] = seg_ptr[segment[i] + 1]
+        total += leg_hi[i] - leg_lo[i]
     out_time = np.empty(total, np.int64)
     out_camera = np.empty(total, np.int32)
     out_vehicle = np.empty(total, np.int32)
     out_speed = np.empty(total, np.float32)
+    # gather every leg's entries first, in a loop short enough that many of its cache
+    # misses are in flight at once; the arithmetic then reads them in order
+    offset = np.empty(total, np.float32)
     k = 0
     for i in range(n):
-        lo, hi = seg_ptr[segment[i]], seg_ptr[segment[i] + 1]
-        if hi == lo:
+        for e in range(leg_lo[i], leg_hi[i]):
+            out_camera[k] = camera[e]
+            offset[k] = offset_s[e]
+            out_speed[k] = speed_mps[e]
+            k += 1
+    k = 0
+    for i in range(n):
+        m = leg_hi[i] - leg_lo[i]
+        if m == 0:
             continue
         depart = depart_s[i]
         slowdown = congestion[local_hour(depart, start_local_hour)]
-        for e in range(lo, hi):
-            cam = camera[e]
-            out_time[k] = np.int64(np.floor(depart + np.float64(offset_s[e]) * slowdown))
-            out_camera[k] = cam
-            out_vehicle[k] = vehicle[i]
-            key = _mix(_mix(_SEED ^ tour_key[i]) ^ camera_key[cam])
+        tour = _mix(_SEED ^ tour_key[i])
+        for q in range(k, k + m):
+            cam = out_camera[q]
+            out_time[q] = np.int64(np.floor(depart + np.float64(offset[q]) * slowdown))
+            out_vehicle[q] = vehicle[i]
+            key = _mix(tour ^ camera_key[cam])
             bits = _mix(_mix(_mix(_SEED ^ key) ^ stream_key))
             noise = 1.0 + 0.08 * normal_table[np.int64(bits >> np.uint64(48))]
-            speed = np.float64(speed_mps[e]) / slowdown * noise
-            out_speed[k] = np.float32(min(max(speed, 1.0), 60.0))
-            k += 1
+            speed = np.float64(out_speed[q]) / slowdown * noise
+            out_speed[q] = np.float32(min(max(speed, 1.0), 60.0))
+        k += m
     return out_time, out_camera, out_vehicle, out_speed
 
 
