@@ -157,6 +157,22 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
     out_key = np.empty(3 * n, np.uint64)
     out_segment = np.empty(3 * n, np.int64)
     count = np.zeros(3, np.int64)
+    # the vehicles' rows first, in a short loop (many cache misses in flight at once)
+    zone = np.empty((n, 4), np.int64)
+    seg = np.empty((n, 3), np.int64)
+    passes = np.zeros((n, 3), np.bool_)
+    for i in range(n):
+        t = tour_type[i]
+        v = vehicle[i]
+        for j in range(4):
+            a = stops[t, j]
+            if a >= 0:
+                zone[i, j] = anchor_zone[v, a]
+        for j in range(3):
+            leg = legs[t, j]
+            if leg >= 0:
+                seg[i, j] = leg_segment[v, leg]
+                passes[i, j] = leg_camera[v, leg]
     for i in range(n):
         t = tour_type[i]
         v = vehicle[i]
@@ -165,17 +181,16 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
             b = stops[t, j + 1]
             if b < 0:
                 break
-            origin = anchor_zone[v, stops[t, j]]
-            dest = anchor_zone[v, b]
+            origin = zone[i, j]
+            dest = zone[i, j + 1]
             pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
-            leg = legs[t, j]
-            if not camera_only or leg_camera[v, leg]:
+            if not camera_only or passes[i, j]:
                 at = j * n + count[j]
                 out_vehicle[at] = v
                 out_pair[at] = pair
                 out_depart[at] = start
                 out_key[at] = keys[i] + np.uint64(j)
-                out_segment[at] = leg_segment[v, leg]
+                out_segment[at] = seg[i, j]
                 count[j] += 1
             if j == 2:
                 break
