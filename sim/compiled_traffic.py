@@ -218,19 +218,17 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
     return vehicle_, pair_, depart_, key_, segment_
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
-                        bucket_seg, seg_ptr, u_bits, bucket_bits):
-    """For every vehicle and each leg its tours can have: the checkpoint segment of its
-    habitual route (``sim.traffic.leg_segments``) and whether it holds any checkpoint; and
-    which tour types pass a camera. Vehicles are independent: the loop runs on every core."""
-    n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
-    leg_segment = np.empty((n, n_legs), np.int32)
-    leg_camera = np.zeros((n, n_legs), np.bool_)
-    tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
+                        bucket_seg, seg_ptr, u_bits, bucket_bits, v_lo, v_hi, leg_segment, leg_camera, tour_camera):
+    """For vehicles ``v_lo:v_hi`` and each leg their tours can have: the checkpoint segment
+    of the habitual route (``sim.traffic.leg_segments``) and whether it holds any
+    checkpoint; and which tour types pass a camera (``tour_camera`` zeroed by the caller).
+    Vehicles are independent, so blocks of them can run on threads of their own."""
+    n_legs = leg_anchors.shape[0]
     last = seg_key.size - 1
     top = (np.int64(1) << u_bits) - 1
-    for v in numba.prange(n):
+    for v in range(v_lo, v_hi):
         for leg in range(n_legs):
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
@@ -249,4 +247,3 @@ def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_lo
                 leg = tour_legs[t, j]
                 if leg >= 0 and leg_camera[v, leg]:
                     tour_camera[v, t] = True
-    return leg_segment, leg_camera, tour_camera

@@ -13,6 +13,7 @@ no other camera's passes.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -39,6 +40,7 @@ from sim.roads import RoadNetwork
 from sim.tours import TourTable, tour_table
 
 DAY_S = 86_400
+BUILD_THREADS = 2  # threads that find the vehicles' legs when the traffic is built
 # Share of non-commute trips starting in each local hour: the shape of US travel-survey
 # trip start times (NHTS 2017, all purposes), rounded; assumption, not checked here against
 # the published tables.
@@ -125,9 +127,21 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
                  camera_key: np.ndarray, group_names: tuple[str, ...]) -> Traffic:
     """The traffic of a population: which of each vehicle's tours pass a camera, found once."""
     table = tour_table(spec.places_per_vehicle)
-    leg_segment, leg_camera, tour_camera = vehicle_legs_kernel(
-        vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64), paths.zone_block,
-        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, BUCKET_BITS)
+    n = len(vehicles.anchor_zone)
+    leg_segment = np.empty((n, len(table.leg_anchors)), np.int32)
+    leg_camera = np.zeros((n, len(table.leg_anchors)), bool)
+    tour_camera = np.zeros((n, table.n_types), bool)
+
+    def block(lo: int, hi: int) -> None:
+        vehicle_legs_kernel(vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64),
+                            paths.zone_block, paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg,
+                            cp.seg_ptr, ROUTE_GRID_BITS, BUCKET_BITS, lo, hi, leg_segment, leg_camera, tour_camera)
+
+    # vehicles are independent: one block per core, each filling its own rows (threads,
+    # not OpenMP, which must not be running when a sweep forks its workers)
+    cut = np.linspace(0, n, BUILD_THREADS + 1).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=BUILD_THREADS, thread_name_prefix="alprsim-legs") as pool:
+        list(pool.map(block, cut[:-1], cut[1:]))
     group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
     return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
                    np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment, leg_camera)
