@@ -20,6 +20,7 @@ import simpy
 from agencies.adversary import Campaign
 from agencies.audits import misconfiguration_process
 from agencies.dynamics import MisconfigurationEvent
+from agencies.hotlist_check import PlateFilter
 from agencies.interest import Hotlist, PlannedSearch, hotlist_follow_up
 from agencies.locating import infer_home, night_number
 from agencies.records import (
@@ -58,6 +59,7 @@ class AgencyPlayer:
         self.plans = list(plans)
         self.service, self.store, self.owners = service, store, owners
         self.approvals, self.hotlist = approvals, hotlist
+        self._hot_filter = PlateFilter.of(hotlist.plates) if hotlist is not None else None
         self.camera_keys, self.follow_up_key = camera_keys, follow_up_key
         self.measured_from_s, self.measured_until_s = measured_from_s, measured_until_s
         self.searches: list[SearchRecord] = []
@@ -171,8 +173,7 @@ class AgencyPlayer:
             self._checked_batches += 1
             if not len(seg) or seg.time_s[-1] < self.measured_from_s:
                 continue
-            pos = np.minimum(np.searchsorted(hot.plates, seg.plate), len(hot.plates) - 1)
-            hit = np.flatnonzero((hot.plates[pos] == seg.plate) & (seg.time_s >= self.measured_from_s))
+            hit = self._hot_filter.hits(seg.plate, seg.time_s, self.measured_from_s)
             self.hotlist_hits += len(hit)
             if not len(hit):
                 continue

@@ -62,6 +62,17 @@ def capture_kernel(time_s, camera, vehicle, speed, camera_key, plate_symbols, ma
     out_make = np.empty(n, np.uint8)
     out_colour = np.empty(n, np.uint8)
     out_body = np.empty(n, np.uint8)
+    # each pass's vehicle rows, gathered in a short loop first (many cache misses in
+    # flight at once), so that the long loop below reads them in order
+    symbols = np.empty((n, PLATE_LEN), np.uint8)
+    attrs = np.empty((n, 3), np.uint8)
+    for i in range(n):
+        v = vehicle[i]
+        for j in range(PLATE_LEN):
+            symbols[i, j] = plate_symbols[v, j]
+        attrs[i, 0] = make[v]
+        attrs[i, 1] = colour[v]
+        attrs[i, 2] = body[v]
     m = 0
     no_reads = 0
     for i in range(n):
@@ -87,7 +98,7 @@ def capture_kernel(time_s, camera, vehicle, speed, camera_key, plate_symbols, ma
         code = np.int64(0)
         cdf_u = np.float32(-1.0)
         for j in range(PLATE_LEN):
-            sym = plate_symbols[v, j]
+            sym = symbols[i, j]
             uc = _u16(w0, j) if j < 4 else _u16(w1, j - 4)
             if sym != 0 and uc < p_char_error[cond, sym]:
                 errors += 1
@@ -109,11 +120,11 @@ def capture_kernel(time_s, camera, vehicle, speed, camera_key, plate_symbols, ma
         conf = level - 0.06 * u1 - 0.12 * errors * np.sqrt(u1)
         out_conf[m] = np.float32(min(max(conf, 0.05), 0.999))
         base = _base(key, streams[4])
-        out_make[m] = _noisy(make[v], _u64(_mix(base ^ _GOLDEN)), _u64(_mix(base ^ (np.uint64(2) * _GOLDEN))),
+        out_make[m] = _noisy(attrs[i, 0], _u64(_mix(base ^ _GOLDEN)), _u64(_mix(base ^ (np.uint64(2) * _GOLDEN))),
                              rates[2], categories[0])
-        out_colour[m] = _noisy(colour[v], _u64(_mix(base ^ (np.uint64(3) * _GOLDEN))),
+        out_colour[m] = _noisy(attrs[i, 1], _u64(_mix(base ^ (np.uint64(3) * _GOLDEN))),
                                _u64(_mix(base ^ (np.uint64(4) * _GOLDEN))), rates[3], categories[1])
-        out_body[m] = _noisy(body[v], _u64(_mix(base ^ (np.uint64(5) * _GOLDEN))),
+        out_body[m] = _noisy(attrs[i, 2], _u64(_mix(base ^ (np.uint64(5) * _GOLDEN))),
                              _u64(_mix(base ^ (np.uint64(6) * _GOLDEN))), rates[4], categories[2])
         out_index[m] = i
         out_plate[m] = code

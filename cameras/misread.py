@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from sim.plates import ALPHABET, BASE, PLATE_LEN
+from sim.radix import distinct
 from sim.random_streams import RandomStreams, keyed_uniforms, keyed_uniforms16
 
 # Conditions the fast model distinguishes. A pass is "fast" above FAST_SPEED_MPS.
@@ -252,7 +253,7 @@ def misread_live_hits(true_codes: np.ndarray, read_codes: np.ndarray, live_codes
     allowed); such a misread points a search or a hotlist alert at an innocent car."""
     true_codes = np.asarray(true_codes, np.int64)
     read_codes = np.asarray(read_codes, np.int64)
-    live = np.unique(np.asarray(live_codes, np.int64))
+    live = distinct(np.asarray(live_codes, np.int64))
     if not len(live):
         return np.zeros(len(read_codes), bool)
     at = np.minimum(np.searchsorted(live, read_codes), len(live) - 1)

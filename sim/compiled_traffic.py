@@ -27,31 +27,46 @@ def expand_kernel(seg_ptr, segment, depart_s, tour_key, vehicle, offset_s, camer
     """(time_s, camera, vehicle, speed_mps) of every checkpoint the legs pass, in leg order
     then path order; the speed noise is keyed by (tour, camera)."""
     n = segment.size
+    # each leg's entries, read once from the (large, randomly visited) pointer table
+    leg_lo = np.empty(n, np.int64)
+    leg_hi = np.empty(n, np.int64)
     total = 0
     for i in range(n):
-        total += seg_ptr[segment[i] + 1] - seg_ptr[segment[i]]
+        leg_lo[i] = seg_ptr[segment[i]]
+        leg_hi[i] = seg_ptr[segment[i] + 1]
+        total += leg_hi[i] - leg_lo[i]
     out_time = np.empty(total, np.int64)
     out_camera = np.empty(total, np.int32)
     out_vehicle = np.empty(total, np.int32)
     out_speed = np.empty(total, np.float32)
+    # gather every leg's entries first, in a loop short enough that many of its cache
+    # misses are in flight at once; the arithmetic then reads them in order
+    offset = np.empty(total, np.float32)
     k = 0
     for i in range(n):
-        lo, hi = seg_ptr[segment[i]], seg_ptr[segment[i] + 1]
-        if hi == lo:
+        for e in range(leg_lo[i], leg_hi[i]):
+            out_camera[k] = camera[e]
+            offset[k] = offset_s[e]
+            out_speed[k] = speed_mps[e]
+            k += 1
+    k = 0
+    for i in range(n):
+        m = leg_hi[i] - leg_lo[i]
+        if m == 0:
             continue
         depart = depart_s[i]
         slowdown = congestion[local_hour(depart, start_local_hour)]
-        for e in range(lo, hi):
-            cam = camera[e]
-            out_time[k] = np.int64(np.floor(depart + np.float64(offset_s[e]) * slowdown))
-            out_camera[k] = cam
-            out_vehicle[k] = vehicle[i]
-            key = _mix(_mix(_SEED ^ tour_key[i]) ^ camera_key[cam])
+        tour = _mix(_SEED ^ tour_key[i])
+        for q in range(k, k + m):
+            cam = out_camera[q]
+            out_time[q] = np.int64(np.floor(depart + np.float64(offset[q]) * slowdown))
+            out_vehicle[q] = vehicle[i]
+            key = _mix(tour ^ camera_key[cam])
             bits = _mix(_mix(_mix(_SEED ^ key) ^ stream_key))
             noise = 1.0 + 0.08 * normal_table[np.int64(bits >> np.uint64(48))]
-            speed = np.float64(speed_mps[e]) / slowdown * noise
-            out_speed[k] = np.float32(min(max(speed, 1.0), 60.0))
-            k += 1
+            speed = np.float64(out_speed[q]) / slowdown * noise
+            out_speed[q] = np.float32(min(max(speed, 1.0), 60.0))
+        k += m
     return out_time, out_camera, out_vehicle, out_speed
 
 
@@ -125,75 +140,97 @@ def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday,
 @numba.njit(cache=True, nogil=True)
 def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later, work_s, stops, legs,
                      anchor_zone, leg_segment, zone_block, zone_local, zone_block_size, pair_time_s, congestion,
-                     start_local_hour, day0):
+                     start_local_hour, day0, leg_camera, camera_only):
     """The legs of the given tours, first legs of every tour, then second legs, then
     third (as ``sim.traffic.tour_legs`` lays them out): vehicle, zone pair, departure,
     tour key + leg number, checkpoint segment. ``start_h``: departure hour of each tour;
     ``dwell_first``/``dwell_later``: errand dwell after the first / a later stop (s);
-    ``work_s``: time at work (s)."""
+    ``work_s``: time at work (s). With ``camera_only``, the legs that pass no checkpoint
+    (``leg_camera``) are left out, the others in the same order (departure times still
+    chain through every leg)."""
+    # tour by tour (a vehicle's rows are fetched once for all its legs), the j-th leg into
+    # the j-th block; the blocks are then put end to end
     n = vehicle.size
-    out_n = 0
+    out_vehicle = np.empty(3 * n, np.int32)
+    out_pair = np.empty(3 * n, np.int64)
+    out_depart = np.empty(3 * n, np.float64)
+    out_key = np.empty(3 * n, np.uint64)
+    out_segment = np.empty(3 * n, np.int64)
+    count = np.zeros(3, np.int64)
+    # the vehicles' rows first, in a short loop (many cache misses in flight at once)
+    zone = np.empty((n, 4), np.int64)
+    seg = np.empty((n, 3), np.int64)
+    passes = np.zeros((n, 3), np.bool_)
     for i in range(n):
+        t = tour_type[i]
+        v = vehicle[i]
+        for j in range(4):
+            a = stops[t, j]
+            if a >= 0:
+                zone[i, j] = anchor_zone[v, a]
         for j in range(3):
-            if stops[tour_type[i], j + 1] >= 0:
-                out_n += 1
-    out_vehicle = np.empty(out_n, np.int32)
-    out_pair = np.empty(out_n, np.int64)
-    out_depart = np.empty(out_n, np.float64)
-    out_key = np.empty(out_n, np.uint64)
-    out_segment = np.empty(out_n, np.int64)
-    # the j-th legs of all tours come after the (j - 1)-th: find where each block starts
-    block = np.zeros(4, np.int64)
+            leg = legs[t, j]
+            if leg >= 0:
+                seg[i, j] = leg_segment[v, leg]
+                passes[i, j] = leg_camera[v, leg]
     for i in range(n):
+        t = tour_type[i]
+        v = vehicle[i]
+        start = day0 + start_h[i] * 3600
         for j in range(3):
-            if stops[tour_type[i], j + 1] >= 0:
-                block[j + 1] += 1
-    for j in range(3):
-        block[j + 1] += block[j]
-    depart = np.empty(n, np.float64)
-    for i in range(n):
-        depart[i] = day0 + start_h[i] * 3600
-    for j in range(3):
-        at = block[j]
-        for i in range(n):
-            t = tour_type[i]
-            if stops[t, j + 1] < 0:
-                continue
-            v = vehicle[i]
-            origin = anchor_zone[v, stops[t, j]]
             b = stops[t, j + 1]
-            dest = anchor_zone[v, b]
+            if b < 0:
+                break
+            origin = zone[i, j]
+            dest = zone[i, j + 1]
             pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
-            start = depart[i]
-            out_vehicle[at] = v
-            out_pair[at] = pair
-            out_depart[at] = start
-            out_key[at] = keys[i] + np.uint64(j)
-            out_segment[at] = leg_segment[v, legs[t, j]]
-            at += 1
+            if not camera_only or passes[i, j]:
+                at = j * n + count[j]
+                out_vehicle[at] = v
+                out_pair[at] = pair
+                out_depart[at] = start
+                out_key[at] = keys[i] + np.uint64(j)
+                out_segment[at] = seg[i, j]
+                count[j] += 1
             if j == 2:
-                continue
+                break
             if b == 1:
                 dwell = work_s[i]
             else:
                 dwell = dwell_first[i] if j == 0 else dwell_later[i]
             slowdown = congestion[local_hour(start, start_local_hour)]
-            depart[i] = start + np.float64(pair_time_s[pair]) * slowdown + dwell
-    return out_vehicle, out_pair, out_depart, out_key, out_segment
+            start = start + np.float64(pair_time_s[pair]) * slowdown + dwell
+    total = count[0] + count[1] + count[2]
+    vehicle_ = np.empty(total, np.int32)
+    pair_ = np.empty(total, np.int64)
+    depart_ = np.empty(total, np.float64)
+    key_ = np.empty(total, np.uint64)
+    segment_ = np.empty(total, np.int64)
+    at = 0
+    for j in range(3):
+        for k in range(j * n, j * n + count[j]):
+            vehicle_[at] = out_vehicle[k]
+            pair_[at] = out_pair[k]
+            depart_[at] = out_depart[k]
+            key_[at] = out_key[k]
+            segment_[at] = out_segment[k]
+            at += 1
+    return vehicle_, pair_, depart_, key_, segment_
 
 
 @numba.njit(cache=True, nogil=True)
 def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_local, zone_block_size, seg_key,
-                        bucket_seg, seg_ptr, u_bits, bucket_bits, home_route_key):
-    """For every vehicle and each leg its tours can have: the checkpoint segment of its
-    habitual route (``sim.traffic.leg_segments``: one route key for every leg from or to
-    home, anchor 0), and which tour types pass a camera."""
-    n, n_legs = anchor_zone.shape[0], leg_anchors.shape[0]
-    leg_segment = np.empty((n, n_legs), np.int32)
-    tour_camera = np.zeros((n, tour_legs.shape[0]), np.bool_)
+                        bucket_seg, seg_ptr, u_bits, bucket_bits, home_route_key, v_lo, v_hi, leg_segment, leg_camera,
+                        tour_camera):
+    """For vehicles ``v_lo:v_hi`` and each leg their tours can have: the checkpoint segment
+    of the habitual route (``sim.traffic.leg_segments``: one route key for every leg from or
+    to home, anchor 0) and whether it holds any checkpoint; and which tour types pass a
+    camera (``tour_camera`` zeroed by the caller). Vehicles are independent, so blocks of
+    them can run on threads of their own."""
+    n_legs = leg_anchors.shape[0]
     last = seg_key.size - 1
     top = (np.int64(1) << u_bits) - 1
-    for v in range(n):
+    for v in range(v_lo, v_hi):
         for leg in range(n_legs):
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
@@ -207,11 +244,9 @@ def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_lo
             while seg < last and seg_key[seg + 1] <= query:
                 seg += 1
             leg_segment[v, leg] = seg
+            leg_camera[v, leg] = seg_ptr[seg + 1] > seg_ptr[seg]
         for t in range(tour_legs.shape[0]):
             for j in range(tour_legs.shape[1]):
                 leg = tour_legs[t, j]
-                if leg >= 0:
-                    seg = leg_segment[v, leg]
-                    if seg_ptr[seg + 1] > seg_ptr[seg]:
-                        tour_camera[v, t] = True
-    return leg_segment, tour_camera
+                if leg >= 0 and leg_camera[v, leg]:
+                    tour_camera[v, t] = True

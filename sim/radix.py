@@ -79,6 +79,18 @@ def stable_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _radix_sort(values)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for integer arrays by sorting: numpy 2's hash-based unique
+    takes about a second on a million plate codes, a sort some 20 ms."""
+    values = np.sort(np.asarray(values).reshape(-1))
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def stable_argsort(values: np.ndarray) -> np.ndarray:
     """``np.argsort(values, kind="stable")`` for integer arrays, faster on large ones."""
     return stable_sort(values)[1]

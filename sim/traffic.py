@@ -13,6 +13,7 @@ no other camera's passes.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -39,6 +40,7 @@ from sim.roads import RoadNetwork
 from sim.tours import TourTable, tour_table
 
 DAY_S = 86_400
+BUILD_THREADS = 2  # threads that find the vehicles' legs when the traffic is built
 # Share of non-commute trips starting in each local hour: the shape of US travel-survey
 # trip start times (NHTS 2017, all purposes), rounded; assumption, not checked here against
 # the published tables.
@@ -76,6 +78,7 @@ class Traffic:
     group_ptr: np.ndarray  # (G + 1,) vehicles of group g are group_ptr[g]:group_ptr[g + 1]
     tour_camera: np.ndarray  # (N, T) bool: the vehicle's tour of that type passes a camera
     leg_segment: np.ndarray  # (N, L) int32 the checkpoint segment of each of the vehicle's legs
+    leg_camera: np.ndarray  # (N, L) bool: that leg passes a camera
 
     @property
     def tours(self) -> TourTable:
@@ -133,13 +136,25 @@ def make_traffic(net: RoadNetwork, paths: ZonePaths, cp: CheckpointPaths, vehicl
                  camera_key: np.ndarray, group_names: tuple[str, ...]) -> Traffic:
     """The traffic of a population: which of each vehicle's tours pass a camera, found once."""
     table = tour_table(spec.places_per_vehicle)
-    leg_segment, tour_camera = vehicle_legs_kernel(
-        vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64), paths.zone_block,
-        paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg, cp.seg_ptr, ROUTE_GRID_BITS, cp.bucket_bits,
-        HOME_ROUTE_KEY)
+    n = len(vehicles.anchor_zone)
+    leg_segment = np.empty((n, len(table.leg_anchors)), np.int32)
+    leg_camera = np.zeros((n, len(table.leg_anchors)), bool)
+    tour_camera = np.zeros((n, table.n_types), bool)
+
+    def block(lo: int, hi: int) -> None:
+        vehicle_legs_kernel(vehicles.anchor_zone, table.leg_anchors.astype(np.int64), table.legs.astype(np.int64),
+                            paths.zone_block, paths.zone_local, paths.zone_block_size, cp.seg_key, cp.bucket_seg,
+                            cp.seg_ptr, ROUTE_GRID_BITS, cp.bucket_bits, HOME_ROUTE_KEY, lo, hi,
+                            leg_segment, leg_camera, tour_camera)
+
+    # vehicles are independent: one block per core, each filling its own rows (threads,
+    # not OpenMP, which must not be running when a sweep forks its workers)
+    cut = np.linspace(0, n, BUILD_THREADS + 1).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=BUILD_THREADS, thread_name_prefix="alprsim-legs") as pool:
+        list(pool.map(block, cut[:-1], cut[1:]))
     group_ptr = np.searchsorted(vehicles.group, np.arange(len(group_names) + 1))
     return Traffic(net, paths, cp, vehicles, spec, destinations, start_local_hour, start_weekday,
-                   np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment)
+                   np.asarray(camera_key, np.uint64), group_names, group_ptr, tour_camera, leg_segment, leg_camera)
 
 
 def _tour_uniforms(vehicle: np.ndarray, day: int, ordinal: np.ndarray, streams: RandomStreams, count: int) -> np.ndarray:
@@ -192,9 +207,10 @@ def _slowdown(depart_s: np.ndarray, traffic: Traffic) -> np.ndarray:
 
 
 def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.ndarray, tour_type: np.ndarray,
-              ordinal: np.ndarray) -> Legs:
+              ordinal: np.ndarray, camera_only: bool = False) -> Legs:
     """The legs of the given tours with their departure times (keyed by each tour): all
-    first legs, then second legs, then third legs."""
+    first legs, then second legs, then third legs; with ``camera_only``, only the legs
+    that pass a camera (``Traffic.leg_camera``), in the same order and with the same times."""
     v, table, paths = traffic.vehicles, traffic.tours, traffic.paths
     day0 = day * DAY_S - traffic.start_local_hour * 3600.0  # local midnight of this day
     keys, u = _tour_uniforms(vehicle, day, ordinal, streams, 5)
@@ -214,12 +230,13 @@ def tour_legs(traffic: Traffic, day: int, streams: RandomStreams, vehicle: np.nd
         np.ascontiguousarray(vehicle, np.int64), np.ascontiguousarray(tour_type, np.int64), keys, start_h,
         dwell_first, dwell_later, work_s, table.stops, table.legs, v.anchor_zone, traffic.leg_segment,
         paths.zone_block, paths.zone_local, paths.zone_block_size, paths.pair_time_s, CONGESTION,
-        float(traffic.start_local_hour), float(day0)))
+        float(traffic.start_local_hour), float(day0), traffic.leg_camera, camera_only))
 
 
-def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
+def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams, camera_only: bool = False) -> Legs:
     """Fleet and ride-hail vehicles: a chain of trips from home to places drawn afresh each
-    day (gravity model from home) and back home at the end."""
+    day (gravity model from home) and back home at the end; with ``camera_only``, only the
+    trips that pass a camera."""
     v, spec, paths = traffic.vehicles, traffic.spec, traffic.paths
     heavy = np.flatnonzero(v.kind == HEAVY) if v.kind is not None else np.zeros(0, np.int64)
     if not len(heavy):
@@ -250,17 +267,20 @@ def heavy_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
     before -= np.repeat(before[first_of], n_trips)
     depart = day0 + np.repeat(start_h * 3600, n_trips) + before
     keys = combine_keys(leg_vehicle.astype(np.uint64), np.uint64(day + 2**21), step.astype(np.uint64))
-    keep = origin != stop
+    keep = np.flatnonzero(origin != stop)
     vehicle, pair = leg_vehicle[keep], pair[keep]
     home_leg = ((origin == home) | (stop == home))[keep]
-    return Legs(vehicle.astype(np.int32), pair, depart[keep], keys[keep],
-                leg_segments(traffic.checkpoints, vehicle, pair, home_leg))
+    segment = leg_segments(traffic.checkpoints, vehicle, pair, home_leg)
+    if camera_only:
+        some = np.flatnonzero(traffic.checkpoints.counts(segment) > 0)
+        keep, vehicle, pair, segment = keep[some], vehicle[some], pair[some], segment[some]
+    return Legs(vehicle.astype(np.int32), pair, depart[keep], keys[keep], segment)
 
 
 def day_legs(traffic: Traffic, day: int, streams: RandomStreams) -> Legs:
-    """Every leg of the day that may pass a camera (tours that pass none are never expanded)."""
-    legs = tour_legs(traffic, day, streams, *day_tours(traffic, day, streams, camera_only=True))
-    return Legs.concat([legs, heavy_legs(traffic, day, streams)])
+    """Every leg of the day that passes a camera (tours that pass none are never expanded)."""
+    legs = tour_legs(traffic, day, streams, *day_tours(traffic, day, streams, camera_only=True), camera_only=True)
+    return Legs.concat([legs, heavy_legs(traffic, day, streams, camera_only=True)])
 
 
 def expand_legs(traffic: Traffic, legs: Legs, streams: RandomStreams) -> Passes:

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.radix import stable_argsort
+from sim.radix import distinct, stable_argsort
 
 
 @settings(max_examples=25, deadline=None)
@@ -31,3 +31,11 @@ def test_plate_codes_of_a_large_store_sort_stably():
     order = stable_argsort(codes)
     assert np.array_equal(order, np.argsort(codes, kind="stable"))
     assert (np.diff(codes[order]) >= 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.integers(-2**62, 2**62), max_size=60), repeat=st.integers(1, 3))
+def test_distinct_equals_numpys_unique(values, repeat):
+    array = np.array(values * repeat, np.int64)
+    assert np.array_equal(distinct(array), np.unique(array))
+    assert distinct(array).dtype == np.int64

@@ -116,6 +116,23 @@ def test_skipping_tours_without_cameras_loses_no_pass(mini_bay_world):
     assert len(everything) > 0 and key(everything) == key(kept)
 
 
+def test_legs_that_pass_no_camera_are_left_out_and_the_rest_are_unchanged(mini_bay_world):
+    """``camera_only`` drops exactly the legs whose route holds no checkpoint; the kept
+    legs (times, keys, segments) and their order are those of the full list."""
+    traffic = mini_bay_world.traffic
+    cp = traffic.checkpoints
+    for day in (-1, WEEKDAY, 5):
+        streams = RandomStreams(16)
+        tours = day_tours(traffic, day, streams, camera_only=True)
+        for every, some in ((tour_legs(traffic, day, streams, *tours), tour_legs(traffic, day, streams, *tours,
+                                                                                camera_only=True)),
+                            (heavy_legs(traffic, day, streams), heavy_legs(traffic, day, streams, camera_only=True))):
+            passing = cp.counts(every.segment) > 0
+            assert 0 < passing.sum() < len(every)
+            for name in ("vehicle", "pair", "depart_s", "tour_key", "segment"):
+                assert np.array_equal(getattr(every, name)[passing], getattr(some, name)), (day, name)
+
+
 def test_doubling_a_corridors_through_traffic_raises_its_cameras_reads_and_no_others(mini_bay_world):
     doubled = build_world(parse_scenario(mini_bay_text(through=4000), "<mini-bay x2>"))
     base = _reads_by_camera(mini_bay_world)
