@@ -52,11 +52,14 @@ def test_every_policy_faced_the_same_world_and_requests(reports):
     assert len(hashes) == 1 and len(totals) == 1
 
 
-def test_open_leaks_directly_and_through_national_lookup(reports):
-    fed = reports["open"]["leakage"]["federal"]["by_channel"]
-    oos = reports["open"]["leakage"]["out_of_state"]["by_channel"]
-    assert fed["direct"]["reads_delivered"] > 0
-    assert fed["national_lookup"]["reads_delivered"] + oos["national_lookup"]["reads_delivered"] > 0
+def test_open_leaks_directly_and_through_national_lookup(per_seed):
+    # pooled over the three seeds: a two-day run of two small towns may deliver no direct
+    # federal read on one seed (whether a target's car passes a camera in time)
+    def delivered(kind, channel):
+        return sum(r["leakage"][kind]["by_channel"][channel]["reads_delivered"] for r in per_seed["open"])
+
+    assert delivered("federal", "direct") > 0
+    assert delivered("federal", "national_lookup") + delivered("out_of_state", "national_lookup") > 0
 
 
 def test_keyword_filters_meet_real_text_both_ways(per_seed):
