@@ -53,10 +53,10 @@ from lookup.requests import Organization, ReadQuery, SearchRequest
 from lookup.search import LookupService
 from lookup.sharing import SharingGraph
 from lookup.sqlite_store import Database, SqliteAuditLog, SqliteRateCounter, SqliteReadStore
-from sim.records import Reads
+from sim.records import TIME_S_RANGE, Reads
 
 NO_PACK = PolicyPack("no-policy", "no policy pack has been set: every search is denied", ())
-MAX_CLOCK_S = 100 * 365 * 86_400  # as lookup.api.schemas.MAX_TIME_S
+MAX_CLOCK_S = TIME_S_RANGE[1]  # as lookup.api.schemas.MAX_TIME_S: reads keep time in 32 bits
 # A read may be stamped this far ahead of the server clock (camera clocks drift, and a
 # simulation driver moves the clock at its searches and daily purges, not at every batch);
 # later is refused, so that no camera key can park reads beyond retention. Assumption.

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from lookup.requests import ORG_KINDS, SEARCH_TYPES
 from lookup.store import PatternError, parse_pattern
 from sim.plates import PlateError, encode, normalise
+from sim.records import TIME_S_RANGE
 
-MAX_TIME_S = 100 * 365 * 86_400  # a century of simulated seconds: later is not a time
+MAX_TIME_S = TIME_S_RANGE[1]  # reads keep time in 32 bits (sim.records): +-68 years from the start
 TimeS = Annotated[int, Field(ge=-MAX_TIME_S, le=MAX_TIME_S, description="seconds since the scenario start (negative in a run's warm-up)")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 Small = Annotated[int, Field(ge=0, le=255)]
