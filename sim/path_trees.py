@@ -188,6 +188,10 @@ def block_segments(counts, cp, offset, lo, hi, camera, speed, first_pair, bucket
     out_speed = np.empty(cp.size + 16, np.float32)
     buckets = np.empty(n_pairs << bucket_bits, np.int32)
     bounds = np.empty(16, np.int64)
+    span_lo = np.empty(16, np.int64)
+    span_hi = np.empty(16, np.int64)
+    diff = np.empty(16, np.int64)
+    fill = np.empty(16, np.int64)
     n_seg = 0
     n_out = 0
     at = 0
@@ -203,26 +207,49 @@ def block_segments(counts, cp, offset, lo, hi, camera, speed, first_pair, bucket
                 bounds[nb] = hi[cp[i]]
                 nb += 1
         cuts = np.unique(bounds[:nb])
-        seg_key = _grown(seg_key, n_seg + cuts.size)
-        seg_count = _grown(seg_count, n_seg + cuts.size)
+        nc = cuts.size
+        seg_key = _grown(seg_key, n_seg + nc)
+        seg_count = _grown(seg_count, n_seg + nc)
         first_seg = n_seg
-        for s in range(cuts.size):
-            seg_key[n_seg] = ((first_pair + p) << 33) | cuts[s]
-            k = 0
-            for i in range(at, at + m):
-                c = cp[i]
-                if lo[c] <= cuts[s] < hi[c]:
-                    if n_out >= out_camera.size:
-                        out_camera = _grown(out_camera, n_out + 1)
-                        out_offset = _grown(out_offset, n_out + 1)
-                        out_speed = _grown(out_speed, n_out + 1)
-                    out_camera[n_out] = camera[c]
-                    out_offset[n_out] = offset[i]
-                    out_speed[n_out] = speed[c]
-                    n_out += 1
-                    k += 1
-            seg_count[n_seg] = k
-            n_seg += 1
+        # checkpoint k covers the segments whose cut lies in [lo, hi): a run of them, found by
+        # binary search; counted with a difference array, then filled checkpoint by
+        # checkpoint in path order (so each segment lists them in path order): the work is
+        # the output's size, not segments x checkpoints
+        span_lo = _grown(span_lo, m)
+        span_hi = _grown(span_hi, m)
+        diff = _grown(diff, nc + 1)
+        fill = _grown(fill, nc)
+        diff[:nc + 1] = 0
+        for k in range(m):
+            c = cp[at + k]
+            f = np.searchsorted(cuts, lo[c])
+            e = np.searchsorted(cuts, hi[c])
+            span_lo[k], span_hi[k] = f, e
+            diff[f] += 1
+            diff[e] -= 1
+        run = 0
+        total = n_out
+        for s in range(nc):
+            seg_key[n_seg + s] = ((first_pair + p) << 33) | cuts[s]
+            run += diff[s]
+            seg_count[n_seg + s] = run
+            fill[s] = total
+            total += run
+        if total > out_camera.size:
+            out_camera = _grown(out_camera, total)
+            out_offset = _grown(out_offset, total)
+            out_speed = _grown(out_speed, total)
+        for k in range(m):
+            i = at + k
+            c = cp[i]
+            for s in range(span_lo[k], span_hi[k]):
+                j = fill[s]
+                out_camera[j] = camera[c]
+                out_offset[j] = offset[i]
+                out_speed[j] = speed[c]
+                fill[s] = j + 1
+        n_out = total
+        n_seg += nc
         s = 0
         for b in range(1 << bucket_bits):
             start = np.int64(b) << (u_bits - bucket_bits)
