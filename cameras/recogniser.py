@@ -2,15 +2,11 @@
 
 Four stages, as classic plate readers do (1 and 2 in ``cameras.segmentation``):
 
-1. localise: binarise dark-on-light detail (adaptive threshold), keep blobs shaped like
-   characters, and take the largest row of blobs of similar height as the plate's
-   characters; fit lines through their tops and bottoms and warp that band to an
-   upright strip (this undoes perspective and roll);
-2. segment: binarise the strip again, keep blobs of character height, join the pieces of
-   broken characters and split blobs that hold two; a blob that may be one wide
-   character (an M or a W of a typeface that is not condensed) or two touching ones
-   keeps both cuts, and the classifier picks the cut whose pieces look most like glyphs
-   (or, when that makes a plate of no format's length, the other one);
+1. localise the row of characters and warp it upright, and 2. segment it into character
+   blobs (``cameras.segmentation`` says how); a blob that may be one wide character (an M
+   or a W of a typeface that is not condensed) or two touching ones keeps both cuts, and
+   the classifier picks the cut whose pieces look most like glyphs (or, when that makes a
+   plate of no format's length, the other one);
 3. classify: each character patch becomes a small normalised image (pixels plus
    edge-orientation histograms) and is matched by nearest neighbours, in a PCA +
    Fisher-discriminant space, against a bank of glyphs drawn in every available
