@@ -19,7 +19,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 @numba.njit(cache=True, inline="always")
 def _slot(code, shift):
-    return np.uint64(code) * np.uint64(0x9E3779B97F4A7C15) >> np.uint64(shift)
+    return np.uint64(code) * _GOLDEN >> np.uint64(shift)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -44,13 +44,7 @@ def _hits(codes, time_s, from_s, plates, words, bits):
             continue
         if time_s[i] < from_s:
             continue
-        lo, hi = 0, plates.size
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if plates[mid] < code:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = np.searchsorted(plates, code)
         if lo < plates.size and plates[lo] == code:
             out[m] = i
             m += 1
@@ -71,5 +65,5 @@ class PlateFilter:
 
     def hits(self, codes: np.ndarray, time_s: np.ndarray, from_s: float) -> np.ndarray:
         """Ascending indices of the reads whose plate is in the set, made at ``from_s`` or later."""
-        return _hits(np.ascontiguousarray(codes, np.int64), np.ascontiguousarray(time_s, np.int64), float(from_s),
+        return _hits(np.ascontiguousarray(codes, np.int64), np.ascontiguousarray(time_s), float(from_s),
                      self.plates, self.words, FILTER_BITS)
