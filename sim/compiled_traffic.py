@@ -137,6 +137,12 @@ def group_tours_kernel(lo, kind, commuter, u_commute, counts, u_errand, weekday,
     return out_vehicle[:m], out_type[:m], out_ordinal[:m]
 
 
+@numba.njit(cache=True, inline="always")
+def zone_pair(zone_block, zone_local, zone_block_size, origin, dest):
+    """The pair id of (origin, dest) zones of one component (``sim.paths.ZonePaths.pair``)."""
+    return zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
+
+
 @numba.njit(cache=True, nogil=True)
 def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later, work_s, stops, legs,
                      anchor_zone, leg_segment, zone_block, zone_local, zone_block_size, pair_time_s, congestion,
@@ -183,7 +189,7 @@ def tour_legs_kernel(vehicle, tour_type, keys, start_h, dwell_first, dwell_later
                 break
             origin = zone[i, j]
             dest = zone[i, j + 1]
-            pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
+            pair = zone_pair(zone_block, zone_local, zone_block_size, origin, dest)
             if not camera_only or passes[i, j]:
                 at = j * n + count[j]
                 out_vehicle[at] = v
@@ -234,7 +240,7 @@ def vehicle_legs_kernel(anchor_zone, leg_anchors, tour_legs, zone_block, zone_lo
         for leg in range(n_legs):
             origin = anchor_zone[v, leg_anchors[leg, 0]]
             dest = anchor_zone[v, leg_anchors[leg, 1]]
-            pair = zone_block[origin] + np.int64(zone_local[origin]) * zone_block_size[origin] + zone_local[dest]
+            pair = zone_pair(zone_block, zone_local, zone_block_size, origin, dest)
             route = home_route_key if leg_anchors[leg, 0] == 0 or leg_anchors[leg, 1] == 0 else np.uint64(pair)
             key = _mix(_mix(_SEED ^ np.uint64(v)) ^ route)
             u = np.float64(key >> np.uint64(11)) * (1.0 / 9007199254740992.0)
