@@ -38,11 +38,11 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
     return {"median": round(float(p50), 2), "p10": round(float(p10), 2), "p90": round(float(p90), 2)}
 
 
-def reads_metrics(records: RunRecords) -> dict:
-    """Figures of the measured period's reads (the warm-up's are counted apart)."""
+def reads_metrics(records: RunRecords, misreads: int) -> dict:
+    """Figures of the measured period's reads (the warm-up's are counted apart);
+    ``misreads``: how many of them misread (``misread_live_metrics`` counts them)."""
     reads = records.measured_reads()  # views of the store's columns, no copy
     per_camera = np.bincount(reads.camera, minlength=len(records.cameras)) / records.days
-    misreads = _count_misreads(reads, records.vehicles.plate)
     by_owner = np.bincount(reads.owner, minlength=len(records.owners))
     owner_stats = {}
     for o, slug in enumerate(records.owners):
@@ -61,13 +61,6 @@ def reads_metrics(records: RunRecords) -> dict:
         "per_vehicle": per_vehicle_metrics(records),
         "warmup_reads": int(len(records.reads) - len(reads)),
     }
-
-
-def _count_misreads(reads: Reads, true_plates: np.ndarray, chunk_rows: int = 4_000_000) -> int:
-    """Reads whose plate text is not the passing vehicle's, counted chunk by chunk (the whole
-    comparison at once would hold a gigabyte of true plates for a state-wide run)."""
-    return sum(int(np.count_nonzero(reads.plate[lo:lo + chunk_rows] != true_plates[reads.vehicle[lo:lo + chunk_rows]]))
-               for lo in range(0, len(reads), chunk_rows))
 
 
 def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_000_000) -> dict:
@@ -102,13 +95,14 @@ def misread_live_metrics(world: World, records: RunRecords, chunk_rows: int = 4_
 
 def build_report(world: World, records: RunRecords, timings_s: dict[str, float] | None = None) -> dict:
     spec = world.spec
+    live = misread_live_metrics(world, records)  # it counts the misreads too: one pass over the reads
     return {
         "scenario": spec.name,
         "seed": records.seed,
         "days": records.days,
         "warmup_days": records.warmup_days,
         "records_sha256": records.records_sha256,
-        "reads": {**reads_metrics(records), "misread_live_hits": misread_live_metrics(world, records)},
+        "reads": {**reads_metrics(records, live["misreads"]), "misread_live_hits": live},
         "world": {
             "network": world.net.name, "nodes": world.net.n_nodes, "road_segments": world.net.n_edges,
             "zones": world.net.n_zones, "calibration": world.calibration,
